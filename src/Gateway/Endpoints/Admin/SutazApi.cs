@@ -1,0 +1,331 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using SutazAi.Gateway.Endpoints.Ollama;
+using SutazAi.Gateway.Errors;
+using SutazAi.Gateway.Hosting;
+using SutazAi.Gateway.Observability;
+using SutazAi.Gateway.Protocol.Ollama;
+using SutazAi.Gateway.Protocol.Sutaz;
+using SutazAi.Gateway.Streaming;
+using SutazAi.Gateway.Upstreams;
+
+namespace SutazAi.Gateway.Endpoints.Admin;
+
+/// <summary>The SutazAI inference routes (seed spec §2, Appendix A): health, chat, models; answers in the §6 envelope.</summary>
+internal static class SutazApi
+{
+    public static RouteGroupBuilder MapSutazApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", Health).WithName("Health").WithTags("Health");
+        app.MapGet("/health/ready", Health).WithName("HealthReady").WithTags("Health");
+        app.MapGet("/health/live", () => TypedResults.Ok(new HealthReply { Status = "alive" })).WithName("HealthLive").WithTags("Health");
+        app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8")).WithName("Metrics").WithTags("Health");
+
+        var group = app.MapGroup("/api/v1").WithTags("SutazAI");
+        group.MapGet("/health/detailed", DetailedHealth).WithName("HealthDetailed");
+        group.MapGet("/health/circuit-breakers", CircuitBreakers).WithName("HealthCircuitBreakers");
+        group.MapPost("/chat", ChatAsync).WithName("SutazChat");
+        group.MapPost("/chat/stream", ChatStreamAsync).WithName("SutazChatStream");
+        group.MapPost("/chat/batch", ChatBatchAsync).WithName("SutazChatBatch");
+        group.MapGet("/models", ModelsAsync).WithName("SutazModels");
+        group.MapGet("/models/{**model}", ModelInfoAsync).WithName("SutazModelInfo");
+        group.MapPost("/models/pull", PullAsync).WithName("SutazModelPull");
+        group.MapDelete("/models/{**model}", DeleteModelAsync).WithName("SutazModelDelete");
+        return group;
+    }
+
+    private static JsonHttpResult<HealthReply> Health(HttpContext context, UpstreamPool pool, TimeProvider time)
+    {
+        var healthy = pool.Servers.Count(s => s.Healthy);
+        var status = healthy == pool.Servers.Count ? "healthy" : healthy > 0 ? "degraded" : "unhealthy";
+        var reply = new HealthReply
+        {
+            Status = status,
+            Timestamp = time.GetUtcNow(),
+            Services = new() { ["ollama"] = status },
+            Performance = new HealthPerformance { ResponseTimeMs = RequestTiming.ElapsedMilliseconds(context, time) ?? 0 },
+        };
+        return TypedResults.Json(reply, SutazJsonContext.Default.HealthReply, statusCode: healthy > 0 ? 200 : 503);
+    }
+
+    private static Ok<Envelope<DetailedHealth>> DetailedHealth(HttpContext context, UpstreamPool pool, GatewayMetrics metrics, TimeProvider time)
+    {
+        var servers = pool.Servers.Select(s => new ServerHealth
+        {
+            Name = s.Name,
+            Status = s.Healthy ? "healthy" : "unhealthy",
+            Version = s.Version,
+            LatencyMs = s.LatencyMs is { } l ? Math.Round(l, 3) : null,
+            CircuitBreaker = CircuitName(s.BreakerState.CircuitState),
+            Models = s.Catalog?.Entries.Count ?? 0,
+            InFlight = s.Outstanding,
+            LastChecked = s.LastChecked,
+        }).ToList();
+        var healthy = servers.Count(s => s.Status == "healthy");
+        var overall = healthy == servers.Count ? "healthy" : healthy > 0 ? "degraded" : "unhealthy";
+
+        using var process = Process.GetCurrentProcess();
+        var uptime = metrics.Uptime.TotalSeconds;
+        var memory = GC.GetGCMemoryInfo();
+        var detail = new DetailedHealth
+        {
+            OverallStatus = overall,
+            Timestamp = time.GetUtcNow(),
+            Services = new DetailedServices { Ollama = new OllamaHealth { Status = overall, Servers = servers } },
+            PerformanceMetrics = new PerformanceMetrics
+            {
+                RequestsTotal = metrics.RequestCount,
+                RequestsPerSecond = uptime > 0 ? Math.Round(metrics.RequestCount / uptime, 3) : 0,
+                AvgResponseTimeMs = Math.Round(metrics.AverageDurationMs, 3),
+                ErrorRate = metrics.RequestCount == 0 ? 0 : Math.Round((double)metrics.ErrorCount / metrics.RequestCount, 4),
+            },
+            SystemResources = new SystemResources
+            {
+                CpuPercent = uptime > 0 ? Math.Round(process.TotalProcessorTime.TotalSeconds / uptime / Environment.ProcessorCount * 100, 2) : 0,
+                MemoryPercent = memory.TotalAvailableMemoryBytes > 0 ? Math.Round(100.0 * process.WorkingSet64 / memory.TotalAvailableMemoryBytes, 2) : 0,
+                WorkingSetBytes = process.WorkingSet64,
+                GcHeapBytes = GC.GetTotalMemory(forceFullCollection: false),
+                Threads = process.Threads.Count,
+                UptimeSeconds = Math.Round(uptime, 1),
+            },
+        };
+        foreach (var server in servers.Where(s => s.Status != "healthy"))
+        {
+            detail.Alerts.Add($"{server.Name} is unhealthy");
+        }
+
+        foreach (var server in servers.Where(s => s.CircuitBreaker != "closed"))
+        {
+            detail.Alerts.Add($"{server.Name} circuit is {server.CircuitBreaker}");
+        }
+
+        if (healthy == 0)
+        {
+            detail.Recommendations.Add("No Ollama server answers: check Ollama:Servers and that the servers are running.");
+        }
+
+        return TypedResults.Ok(Envelope.Success(context, detail, time));
+    }
+
+    private static Ok<Envelope<CircuitBreakerReply>> CircuitBreakers(HttpContext context, UpstreamPool pool, TimeProvider time)
+    {
+        var settings = pool.BreakerSettings;
+        var reply = new CircuitBreakerReply
+        {
+            CircuitBreakers = [.. pool.Servers.Select(s => new CircuitBreakerState
+            {
+                Name = s.Name,
+                State = CircuitName(s.BreakerState.CircuitState),
+                FailureRatio = settings.FailureRatio,
+                MinimumThroughput = settings.MinimumThroughput,
+                SamplingDurationSeconds = settings.SamplingDuration.TotalSeconds,
+                BreakDurationSeconds = settings.BreakDuration.TotalSeconds,
+                LastFailureAt = s.LastFailureAt,
+                OpenedCount = s.OpenedCount,
+            })],
+        };
+        return TypedResults.Ok(Envelope.Success(context, reply, time));
+    }
+
+    private static async Task<Ok<Envelope<SutazChatReply>>> ChatAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules,
+        IOptions<GatewayOptions> gateway, GatewayMetrics metrics, TimeProvider time)
+    {
+        var request = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.SutazChatRequest).ConfigureAwait(false);
+        var reply = await CompleteAsync(request, pool, rules, gateway.Value, metrics, "", context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Ok(Envelope.Success(context, reply, time));
+    }
+
+    private static async Task<SutazChatReply> CompleteAsync(SutazChatRequest request, UpstreamPool pool, OllamaRequestRules rules,
+        GatewayOptions gateway, GatewayMetrics metrics, string prefix, CancellationToken cancellationToken)
+    {
+        var (ollama, body) = SutazChat.ToOllama(request, gateway, rules, stream: false, prefix);
+        var model = ollama.Model!;
+        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/chat", model, body, streaming: false), cancellationToken).ConfigureAwait(false);
+        await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
+        var answer = await lease.ReadJsonAsync(OllamaJsonContext.Default.OllamaChatResponse).ConfigureAwait(false);
+        metrics.Tokens(model, answer.PromptEvalCount, answer.EvalCount);
+        return new SutazChatReply
+        {
+            Response = answer.Message?.Content ?? "",
+            Model = model,
+            TokensUsed = (answer.PromptEvalCount ?? 0) + (answer.EvalCount ?? 0),
+        };
+    }
+
+    private static async Task<EmptyHttpResult> ChatStreamAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules,
+        IOptions<GatewayOptions> gateway, GatewayMetrics metrics)
+    {
+        var request = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.SutazChatRequest).ConfigureAwait(false);
+        var (ollama, body) = SutazChat.ToOllama(request, gateway.Value, rules, stream: true);
+        var model = ollama.Model!;
+        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/chat", model, body, streaming: true), context.RequestAborted).ConfigureAwait(false);
+        await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
+
+        using var writer = ResponseStreamWriter.StartSse(context.Response);
+        var ct = context.RequestAborted;
+        try
+        {
+            await foreach (var line in lease.ReadLinesAsync().ConfigureAwait(false))
+            {
+                var chunk = lease.ParseLine(line);
+                if (!string.IsNullOrEmpty(chunk.Message?.Content))
+                {
+                    await writer.WriteSseAsync(new SutazStreamEvent { Token = chunk.Message.Content }, SutazJsonContext.Default.SutazStreamEvent, ct).ConfigureAwait(false);
+                }
+
+                if (chunk.Done)
+                {
+                    metrics.Tokens(model, chunk.PromptEvalCount, chunk.EvalCount);
+                    var used = (chunk.PromptEvalCount ?? 0) + (chunk.EvalCount ?? 0);
+                    await writer.WriteSseAsync(new SutazStreamEvent { Finish = true, TokensUsed = used }, SutazJsonContext.Default.SutazStreamEvent, ct).ConfigureAwait(false);
+                    return TypedResults.Empty;
+                }
+            }
+
+            throw lease.EndedEarly();
+        }
+        catch (GatewayException error)
+        {
+            var failure = new SutazStreamError { Error = new EnvelopeError { Code = error.SutazCode, Message = error.Message } };
+            await writer.WriteSseAsync(failure, SutazJsonContext.Default.SutazStreamError, ct).ConfigureAwait(false);
+        }
+
+        return TypedResults.Empty;
+    }
+
+    private static async Task<Ok<Envelope<SutazBatchReply>>> ChatBatchAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules,
+        IOptions<GatewayOptions> gateway, IOptions<LimitsOptions> limits, GatewayMetrics metrics, TimeProvider time)
+    {
+        var batch = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.SutazBatchRequest).ConfigureAwait(false);
+        var requests = batch.Requests is { Count: > 0 } r ? r : throw GatewayException.Invalid("requests must be a non-empty array", "requests");
+        if (requests.Count > limits.Value.MaxBatchRequests)
+        {
+            throw GatewayException.Invalid($"requests has more than {limits.Value.MaxBatchRequests} entries", "requests");
+        }
+
+        // Validate everything first, so a bad item fails the whole batch before any upstream call.
+        for (var i = 0; i < requests.Count; i++)
+        {
+            SutazChat.ToOllama(requests[i] ?? throw GatewayException.Invalid("requests must not contain null", $"requests[{i}]"), gateway.Value, rules, stream: false, $"requests[{i}].");
+        }
+
+        var items = new SutazBatchItem[requests.Count];
+        await Parallel.ForAsync(0, requests.Count, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = context.RequestAborted }, async (i, ct) =>
+        {
+            try
+            {
+                var reply = await CompleteAsync(requests[i], pool, rules, gateway.Value, metrics, $"requests[{i}].", ct).ConfigureAwait(false);
+                items[i] = new SutazBatchItem { Index = i, Success = true, Data = reply };
+            }
+            catch (GatewayException error)
+            {
+                items[i] = new SutazBatchItem { Index = i, Error = new EnvelopeError { Code = error.SutazCode, Message = error.Message } };
+            }
+        }).ConfigureAwait(false);
+
+        var result = new SutazBatchReply { Results = [.. items], Succeeded = items.Count(i => i.Success) };
+        result.Failed = items.Length - result.Succeeded;
+        return TypedResults.Ok(Envelope.Success(context, result, time));
+    }
+
+    private static async Task<Ok<Envelope<SutazModelsReply>>> ModelsAsync(HttpContext context, ModelDirectory directory, UpstreamPool pool,
+        IOptions<GatewayOptions> gateway, GatewayMetrics metrics, TimeProvider time)
+    {
+        var entries = await directory.ListAsync(context.RequestAborted).ConfigureAwait(false);
+        var loaded = (await pool.RunningModelsAsync(context.RequestAborted).ConfigureAwait(false))
+            .Select(e => ModelName.Normalize(e.Name)).ToHashSet(StringComparer.Ordinal);
+        var reply = new SutazModelsReply
+        {
+            DefaultModel = gateway.Value.DefaultModel,
+            Models = [.. entries.Select(e => new SutazModel
+            {
+                Name = e.Name,
+                Size = FormatSize(e.Size),
+                Status = loaded.Contains(ModelName.Normalize(e.Name)) ? "loaded" : "available",
+                LastUsed = metrics.LastUsed(e.Name),
+            })],
+        };
+        return TypedResults.Ok(Envelope.Success(context, reply, time));
+    }
+
+    private static async Task<EmptyHttpResult> ModelInfoAsync(HttpContext context, string model, UpstreamPool pool, TimeProvider time)
+    {
+        if (!model.EndsWith("/info", StringComparison.Ordinal))
+        {
+            throw new GatewayException(ErrorKind.NotFound, "no such route");
+        }
+
+        model = ModelName.Validate(model[..^"/info".Length]);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, JsonElement> { ["model"] = JsonSerializer.SerializeToElement(model, OllamaJsonContext.Default.String) },
+            OllamaJsonContext.Default.DictionaryStringJsonElement);
+        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/show", model, body, streaming: false), context.RequestAborted).ConfigureAwait(false);
+        await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
+        var info = await lease.ReadJsonAsync(SutazJsonContext.Default.JsonElement).ConfigureAwait(false);
+        await context.Response.WriteAsJsonAsync(Envelope.Success(context, info, time), SutazJsonContext.Default.EnvelopeJsonElement, contentType: null, context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Empty;
+    }
+
+    /// <summary>Pull on one server with the progress streamed as SSE (each event is one of Ollama's status objects).</summary>
+    private static async Task<EmptyHttpResult> PullAsync(HttpContext context, UpstreamPool pool)
+    {
+        var request = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.SutazPullRequest).ConfigureAwait(false);
+        var model = ModelName.Validate(request.Model);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, JsonElement>
+        {
+            ["model"] = JsonSerializer.SerializeToElement(model, OllamaJsonContext.Default.String),
+            ["stream"] = JsonSerializer.SerializeToElement(true, OllamaJsonContext.Default.Boolean),
+        }, OllamaJsonContext.Default.DictionaryStringJsonElement);
+        await using var lease = await pool.SendAsync(new UpstreamRequest(HttpMethod.Post, "api/pull", null, body, Streaming: true), context.RequestAborted).ConfigureAwait(false);
+        await lease.ThrowIfRejectedAsync(model: null).ConfigureAwait(false);
+
+        using var writer = ResponseStreamWriter.StartSse(context.Response);
+        var ct = context.RequestAborted;
+        try
+        {
+            await foreach (var line in lease.ReadLinesAsync().ConfigureAwait(false))
+            {
+                lease.ParseLine(line);
+                await writer.WriteRawAsync(Sse(line), appendNewline: false, ct).ConfigureAwait(false);
+            }
+
+            await pool.RefreshCatalogsAsync(ct).ConfigureAwait(false);
+        }
+        catch (GatewayException error)
+        {
+            var failure = new SutazStreamError { Error = new EnvelopeError { Code = error.SutazCode, Message = error.Message } };
+            await writer.WriteSseAsync(failure, SutazJsonContext.Default.SutazStreamError, ct).ConfigureAwait(false);
+        }
+
+        return TypedResults.Empty;
+    }
+
+    private static async Task<NoContent> DeleteModelAsync(HttpContext context, string model, UpstreamPool pool)
+    {
+        model = ModelName.Validate(model);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, JsonElement> { ["model"] = JsonSerializer.SerializeToElement(model, OllamaJsonContext.Default.String) },
+            OllamaJsonContext.Default.DictionaryStringJsonElement);
+        await pool.SendToServersWithModelAsync(new UpstreamRequest(HttpMethod.Delete, "api/delete", model, body, Streaming: false), context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.NoContent();
+    }
+
+    private static byte[] Sse(ReadOnlyMemory<byte> json) => [.. "data: "u8, .. json.Span, .. "\n\n"u8];
+
+    private static string CircuitName(CircuitState state) => state switch
+    {
+        CircuitState.Closed => "closed",
+        CircuitState.HalfOpen => "half_open",
+        CircuitState.Open => "open",
+        _ => "isolated",
+    };
+
+    private static string FormatSize(long bytes) => bytes switch
+    {
+        >= 1L << 30 => (bytes / (double)(1L << 30)).ToString("0.#", CultureInfo.InvariantCulture) + "GB",
+        >= 1L << 20 => (bytes / (double)(1L << 20)).ToString("0", CultureInfo.InvariantCulture) + "MB",
+        _ => (bytes / 1024.0).ToString("0", CultureInfo.InvariantCulture) + "KB",
+    };
+}

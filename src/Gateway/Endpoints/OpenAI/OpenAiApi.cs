@@ -1,0 +1,168 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using SutazAi.Gateway.Endpoints.Ollama;
+using SutazAi.Gateway.Errors;
+using SutazAi.Gateway.Observability;
+using SutazAi.Gateway.Protocol.Ollama;
+using SutazAi.Gateway.Protocol.OpenAI;
+using SutazAi.Gateway.Streaming;
+using SutazAi.Gateway.Upstreams;
+
+namespace SutazAi.Gateway.Endpoints.OpenAI;
+
+/// <summary>The OpenAI-compatible surface at /v1, translated to Ollama's native API.</summary>
+internal static class OpenAiApi
+{
+    public static RouteGroupBuilder MapOpenAiApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1").WithTags("OpenAI");
+        group.MapGet("/models", ListModelsAsync).WithName("OpenAiListModels");
+        group.MapGet("/models/{**id}", GetModelAsync).WithName("OpenAiGetModel");
+        group.MapPost("/chat/completions", ChatAsync).WithName("OpenAiChatCompletions");
+        group.MapPost("/embeddings", EmbeddingsAsync).WithName("OpenAiEmbeddings");
+        return group;
+    }
+
+    private static async Task<Ok<ModelList>> ListModelsAsync(ModelDirectory directory, CancellationToken cancellationToken)
+    {
+        var entries = await directory.ListAsync(cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new ModelList { Data = [.. entries.Select(Card)] });
+    }
+
+    private static async Task<Ok<ModelCard>> GetModelAsync(string id, ModelDirectory directory, CancellationToken cancellationToken)
+    {
+        ModelName.Validate(id);
+        var entry = await directory.FindAsync(id, cancellationToken).ConfigureAwait(false) ?? throw GatewayException.ModelNotFound(id);
+        return TypedResults.Ok(Card(entry));
+    }
+
+    private static async Task<EmptyHttpResult> ChatAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules, GatewayMetrics metrics, TimeProvider time)
+    {
+        var request = await RequestBody.ReadAsync(context.Request, OpenAiJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
+        var ollama = ChatCompletionTranslator.ToOllama(request, rules);
+        var model = ollama.Model!;
+        var body = JsonSerializer.SerializeToUtf8Bytes(ollama, OllamaJsonContext.Default.OllamaChatRequest);
+        var streaming = ollama.Stream == true;
+        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/chat", model, body, streaming), context.RequestAborted).ConfigureAwait(false);
+        await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
+        var mapper = new ChatCompletionMapper(model, time.GetUtcNow().ToUnixTimeSeconds());
+
+        if (!streaming)
+        {
+            var answer = await lease.ReadJsonAsync(OllamaJsonContext.Default.OllamaChatResponse).ConfigureAwait(false);
+            metrics.Tokens(model, answer.PromptEvalCount, answer.EvalCount);
+            await context.Response.WriteAsJsonAsync(mapper.Complete(answer), OpenAiJsonContext.Default.ChatCompletionResponse, contentType: null, context.RequestAborted).ConfigureAwait(false);
+            return TypedResults.Empty;
+        }
+
+        using var writer = ResponseStreamWriter.StartSse(context.Response);
+        var ct = context.RequestAborted;
+        await writer.WriteSseAsync(mapper.RoleChunk(), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
+        try
+        {
+            OllamaChatResponse? final = null;
+            await foreach (var line in lease.ReadLinesAsync().ConfigureAwait(false))
+            {
+                var chunk = lease.ParseLine(line);
+                foreach (var delta in mapper.Deltas(chunk))
+                {
+                    await writer.WriteSseAsync(delta, OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
+                }
+
+                if (chunk.Done)
+                {
+                    final = chunk;
+                    break;
+                }
+            }
+
+            if (final is null)
+            {
+                throw lease.EndedEarly();
+            }
+
+            metrics.Tokens(model, final.PromptEvalCount, final.EvalCount);
+            await writer.WriteSseAsync(mapper.FinishChunk(final), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
+            if (request.StreamOptions?.IncludeUsage == true)
+            {
+                await writer.WriteSseAsync(mapper.UsageChunk(final), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
+            }
+
+            await writer.WriteDoneAsync(ct).ConfigureAwait(false);
+        }
+        catch (GatewayException error)
+        {
+            // Headers are gone: one error event, then the stream ends without [DONE].
+            await writer.WriteRawAsync(ErrorResponses.OpenAiSseEvent(error), appendNewline: false, ct).ConfigureAwait(false);
+        }
+
+        return TypedResults.Empty;
+    }
+
+    private static async Task<Ok<EmbeddingResponse>> EmbeddingsAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules, GatewayMetrics metrics)
+    {
+        var request = await RequestBody.ReadAsync(context.Request, OpenAiJsonContext.Default.EmbeddingRequest).ConfigureAwait(false);
+        var base64 = request.EncodingFormat switch
+        {
+            null or "float" => false,
+            "base64" => true,
+            _ => throw GatewayException.Invalid("encoding_format must be float or base64", "encoding_format"),
+        };
+        var input = request.Input ?? throw GatewayException.Invalid("input is required", "input");
+        if (input.ValueKind == JsonValueKind.Array && input.EnumerateArray().Any(e => e.ValueKind is JsonValueKind.Number or JsonValueKind.Array))
+        {
+            throw GatewayException.Invalid("token-id input is not supported; send text", "input");
+        }
+
+        if ((input.ValueKind == JsonValueKind.String && input.GetString()!.Length == 0)
+            || (input.ValueKind == JsonValueKind.Array && (input.GetArrayLength() == 0 || input.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.String && e.GetString()!.Length == 0))))
+        {
+            throw GatewayException.Invalid("input must not be empty", "input");
+        }
+
+        var ollama = new OllamaEmbedRequest { Model = request.Model, Input = input, Dimensions = request.Dimensions };
+        rules.Apply(ollama);
+        var model = ollama.Model!;
+        var body = JsonSerializer.SerializeToUtf8Bytes(ollama, OllamaJsonContext.Default.OllamaEmbedRequest);
+        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/embed", model, body, streaming: false), context.RequestAborted).ConfigureAwait(false);
+        await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
+        var answer = await lease.ReadJsonAsync(OllamaJsonContext.Default.OllamaEmbedResponse).ConfigureAwait(false);
+        var vectors = answer.Embeddings ?? [];
+        var response = new EmbeddingResponse { Model = model };
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            response.Data.Add(new EmbeddingItem { Index = i, Embedding = base64 ? ToBase64(vectors[i]) : vectors[i] });
+        }
+
+        var tokens = answer.PromptEvalCount ?? 0;
+        response.Usage = new EmbeddingUsage { PromptTokens = tokens, TotalTokens = tokens };
+        metrics.Tokens(model, tokens, 0);
+        return TypedResults.Ok(response);
+    }
+
+    /// <summary>What the OpenAI SDKs decode: the raw little-endian float32 bytes, base64-encoded.</summary>
+    internal static string ToBase64(float[] vector)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            var bytes = new byte[vector.Length * sizeof(float)];
+            for (var i = 0; i < vector.Length; i++)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), vector[i]);
+            }
+
+            return Convert.ToBase64String(bytes);
+        }
+
+        return Convert.ToBase64String(MemoryMarshal.AsBytes(vector.AsSpan()));
+    }
+
+    private static ModelCard Card(OllamaModelEntry entry) => new()
+    {
+        Id = entry.Name,
+        Name = entry.Name,
+        Created = DateTimeOffset.TryParse(entry.ModifiedAt, System.Globalization.CultureInfo.InvariantCulture, out var modified) ? modified.ToUnixTimeSeconds() : 0,
+        OwnedBy = entry.Name.Contains('/', StringComparison.Ordinal) ? entry.Name[..entry.Name.LastIndexOf('/')] : "library",
+    };
+}

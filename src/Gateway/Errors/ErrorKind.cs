@@ -1,0 +1,21 @@
+namespace SutazAi.Gateway.Errors;
+
+/// <summary>Every failure the gateway reports, whatever the surface. Each surface renders it in its own shape.</summary>
+internal enum ErrorKind
+{
+    InvalidJson,
+    InvalidRequest,
+    NotFound,
+    ModelNotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    UpstreamRejected,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+    UpstreamError,
+    UpstreamTimeout,
+    CircuitOpen,
+    StreamIdleTimeout,
+    StreamMaxDuration,
+    StreamBroken,
+}

@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using SutazAi.Gateway.Endpoints.Admin;
+using SutazAi.Gateway.Endpoints.Ollama;
+using SutazAi.Gateway.Endpoints.OpenAI;
+using SutazAi.Gateway.Observability;
+using SutazAi.Gateway.Upstreams;
+
+namespace SutazAi.Gateway.Hosting;
+
+internal static class GatewayHostingExtensions
+{
+    /// <summary>Options (validated at start), the upstream pool and its health monitor, metrics, Kestrel limits.</summary>
+    public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<OllamaOptions>().BindConfiguration(OllamaOptions.Section).ValidateOnStart();
+        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateOnStart();
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OllamaOptions>, OllamaOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OllamaOptions>, OllamaServersValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LimitsOptions>, LimitsOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<GatewayMetrics>();
+        services.TryAddSingleton<UpstreamPool>();
+        services.TryAddSingleton<ModelDirectory>();
+        services.TryAddSingleton<PrometheusExporter>();
+        services.TryAddSingleton(sp => new OllamaRequestRules(sp.GetRequiredService<IOptions<LimitsOptions>>().Value));
+        services.AddHostedService<UpstreamHealthMonitor>();
+
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) => ApplyLimits(kestrel, limits.Value));
+        return builder;
+    }
+
+    /// <summary>The middleware and every surface's routes.</summary>
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        app.UseMiddleware<GatewayExceptionMiddleware>();
+        app.MapSutazApi();
+        app.MapOpenAiApi();
+        app.MapOllamaApi();
+        return app;
+    }
+
+    private static void ApplyLimits(KestrelServerOptions kestrel, LimitsOptions limits)
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes;
+        kestrel.Limits.MaxRequestHeaderCount = limits.MaxRequestHeaderCount;
+        kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersTotalSize;
+        kestrel.Limits.MaxRequestLineSize = limits.MaxRequestLineSize;
+        kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+        kestrel.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
+        kestrel.Limits.MaxConcurrentConnections = limits.MaxConcurrentConnections;
+        kestrel.Limits.Http2.MaxStreamsPerConnection = limits.MaxStreamsPerConnection;
+        kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+    }
+}

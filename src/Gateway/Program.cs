@@ -1,0 +1,12 @@
+using SutazAi.Gateway.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.UseUrls(builder.Configuration["urls"] ?? "http://localhost:10010");
+builder.AddGateway();
+
+var app = builder.Build();
+app.MapGateway();
+app.Run();
+
+/// <summary>Entry point; public so WebApplicationFactory can find it.</summary>
+public partial class Program;

@@ -1,0 +1,75 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace SutazAi.Gateway.Streaming;
+
+/// <summary>
+/// Writes SSE events or NDJSON lines straight to the response pipe and flushes each one: no buffering,
+/// no compression, UTF-8 serialised once. (TypedResults.ServerSentEvents would transcode every chunk
+/// through a string and cannot end a stream with an error event instead of a clean finish.)
+/// </summary>
+internal sealed class ResponseStreamWriter : IDisposable
+{
+    private static readonly byte[] s_data = "data: "u8.ToArray();
+    private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] s_done = "data: [DONE]\n\n"u8.ToArray();
+
+    private readonly HttpResponse _response;
+    private readonly Utf8JsonWriter _json;
+
+    private ResponseStreamWriter(HttpResponse response)
+    {
+        _response = response;
+        _json = new Utf8JsonWriter((IBufferWriter<byte>)response.BodyWriter, new JsonWriterOptions { SkipValidation = true });
+    }
+
+    public static ResponseStreamWriter StartSse(HttpResponse response) => Start(response, "text/event-stream");
+
+    public static ResponseStreamWriter StartNdjson(HttpResponse response) => Start(response, "application/x-ndjson");
+
+    public ValueTask<FlushResult> WriteSseAsync<T>(T value, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        _response.BodyWriter.Write(s_data);
+        JsonSerializer.Serialize(_json, value, typeInfo);
+        _json.Reset();
+        _response.BodyWriter.Write(s_eventEnd);
+        return _response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    public ValueTask<FlushResult> WriteLineAsync<T>(T value, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        JsonSerializer.Serialize(_json, value, typeInfo);
+        _json.Reset();
+        _response.BodyWriter.Write("\n"u8);
+        return _response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Raw bytes (an upstream NDJSON line without its newline, or a pre-rendered event).</summary>
+    public ValueTask<FlushResult> WriteRawAsync(ReadOnlyMemory<byte> bytes, bool appendNewline, CancellationToken cancellationToken)
+    {
+        _response.BodyWriter.Write(bytes.Span);
+        if (appendNewline)
+        {
+            _response.BodyWriter.Write("\n"u8);
+        }
+
+        return _response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    public ValueTask<FlushResult> WriteDoneAsync(CancellationToken cancellationToken) => WriteRawAsync(s_done, appendNewline: false, cancellationToken);
+
+    public void Dispose() => _json.Dispose();
+
+    private static ResponseStreamWriter Start(HttpResponse response, string contentType)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = contentType;
+        response.Headers.CacheControl = "no-cache, no-store";
+        response.Headers["X-Accel-Buffering"] = "no";
+        response.HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        return new ResponseStreamWriter(response);
+    }
+}
