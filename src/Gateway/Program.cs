@@ -1,7 +1,6 @@
 using SutazAi.Gateway.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.WebHost.UseUrls(builder.Configuration["urls"] ?? "http://localhost:10010");
 builder.AddGateway();
 
 var app = builder.Build();

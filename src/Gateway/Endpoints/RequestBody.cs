@@ -68,8 +68,8 @@ internal static class RequestBody
 
         var duplicate = e.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase);
         return duplicate
-            ? new GatewayException(ErrorKind.InvalidRequest, $"'{field}' appears more than once", field)
-            : new GatewayException(ErrorKind.InvalidRequest, $"'{field}' has an invalid type or value", field);
+            ? new GatewayException(ErrorKind.InvalidRequest, $"{field} appears more than once", field)
+            : new GatewayException(ErrorKind.InvalidRequest, $"{field} has an invalid type or value", field);
     }
 
     /// <summary>"$.messages[0].content" → "messages[0].content"; "$" → null.</summary>

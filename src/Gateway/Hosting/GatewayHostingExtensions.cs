@@ -15,7 +15,8 @@ internal static class GatewayHostingExtensions
     public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<OllamaOptions>().BindConfiguration(OllamaOptions.Section).ValidateOnStart();
+        services.AddOptions<OllamaOptions>().BindConfiguration(OllamaOptions.Section)
+            .PostConfigure(o => o.Servers = o.Servers.Length == 0 ? [OllamaOptions.DefaultServer] : o.Servers).ValidateOnStart();
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateOnStart();
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OllamaOptions>, OllamaOptionsValidator>());

@@ -8,9 +8,11 @@ internal sealed class OllamaOptions
 {
     public const string Section = "Ollama";
 
-    /// <summary>Base URLs; an array so configuration replaces the default rather than appending to it.</summary>
+    public const string DefaultServer = "http://localhost:11434";
+
+    /// <summary>Base URLs. Empty after binding means the default (set in PostConfigure: the binder appends to arrays).</summary>
     [Required, MinLength(1)]
-    public string[] Servers { get; set; } = ["http://localhost:11434"];
+    public string[] Servers { get; set; } = [];
 
     public RoutingStrategy Strategy { get; set; } = RoutingStrategy.LeastOutstanding;
 

@@ -164,7 +164,7 @@ internal static class ChatCompletionTranslator
                     (result.Images ??= []).Add(ImageData(part.ImageUrl?.Url, $"messages[{i}].content[{j}].image_url"));
                     break;
                 default:
-                    throw GatewayException.Invalid($"content part type '{part?.Type}' is not supported here", $"messages[{i}].content[{j}].type");
+                    throw GatewayException.Invalid($"content part type {part?.Type} is not supported here", $"messages[{i}].content[{j}].type");
             }
         }
 
