@@ -191,6 +191,11 @@ public sealed class FakeOllama : IAsyncDisposable
             await Task.Delay(reply.DelayBeforeHeaders, context.RequestAborted);
         }
 
+        if (reply.HeadersGate is { } gate)
+        {
+            await gate.WaitAsync(context.RequestAborted);
+        }
+
         context.Response.StatusCode = reply.Status;
         context.Response.ContentType = reply.ContentType;
         foreach (var (name, value) in reply.Headers)

@@ -13,6 +13,9 @@ public sealed class FakeReply
     /// <summary>Wait before sending response headers (model loading).</summary>
     public TimeSpan DelayBeforeHeaders { get; init; }
 
+    /// <summary>Awaited before sending headers (a model that loads until the test says so).</summary>
+    public Task? HeadersGate { get; init; }
+
     /// <summary>Wait between chunks (token interval).</summary>
     public TimeSpan ChunkInterval { get; init; }
 

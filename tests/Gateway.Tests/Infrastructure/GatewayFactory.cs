@@ -47,7 +47,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     /// <summary>A real HTTP client to the Kestrel port (no in-memory handler), disposed with the factory.</summary>
     public HttpClient Client(TimeSpan? timeout = null)
     {
-        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, MaxResponseDrainSize = 0 })
         {
             BaseAddress = BaseAddress,
             Timeout = timeout ?? TimeSpan.FromSeconds(30),

@@ -81,13 +81,7 @@ internal sealed class OllamaRequestRules(LimitsOptions limits)
     {
         request.Model = Model(request.Model, request.Name);
         var input = request.Input ?? throw GatewayException.Invalid("input is required", "input");
-        var count = input.ValueKind switch
-        {
-            JsonValueKind.String => 1,
-            JsonValueKind.Array when input.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) => input.GetArrayLength(),
-            _ => throw GatewayException.Invalid("invalid input type: input must be a string or an array of strings", "input"),
-        };
-        if (count > limits.MaxEmbeddingInputs)
+        if (input.Values.Count > limits.MaxEmbeddingInputs)
         {
             throw GatewayException.Invalid($"input has more than {limits.MaxEmbeddingInputs} entries", "input");
         }

@@ -110,13 +110,7 @@ internal static class OpenAiApi
             _ => throw GatewayException.Invalid("encoding_format must be float or base64", "encoding_format"),
         };
         var input = request.Input ?? throw GatewayException.Invalid("input is required", "input");
-        if (input.ValueKind == JsonValueKind.Array && input.EnumerateArray().Any(e => e.ValueKind is JsonValueKind.Number or JsonValueKind.Array))
-        {
-            throw GatewayException.Invalid("token-id input is not supported; send text", "input");
-        }
-
-        if ((input.ValueKind == JsonValueKind.String && input.GetString()!.Length == 0)
-            || (input.ValueKind == JsonValueKind.Array && (input.GetArrayLength() == 0 || input.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.String && e.GetString()!.Length == 0))))
+        if (input.Values.Count == 0 || input.Values.Any(s => s.Length == 0))
         {
             throw GatewayException.Invalid("input must not be empty", "input");
         }

@@ -8,7 +8,7 @@ internal sealed class OllamaEmbedRequest
 {
     [JsonPropertyName("model")] public string? Model { get; set; }
     [JsonPropertyName("name"), JsonIgnore(Condition = JsonIgnoreCondition.Always)] public string? Name { get; set; }
-    [JsonPropertyName("input")] public JsonElement? Input { get; set; }
+    [JsonPropertyName("input")] public StringOrStrings? Input { get; set; }
     [JsonPropertyName("truncate")] public bool? Truncate { get; set; }
     [JsonPropertyName("dimensions")] public int? Dimensions { get; set; }
     [JsonPropertyName("keep_alive")] public JsonElement? KeepAlive { get; set; }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SutazAi.Gateway.Protocol;
 
 namespace SutazAi.Gateway.Protocol.OpenAI;
 
@@ -16,7 +17,7 @@ internal sealed class ChatCompletionRequest
     [JsonPropertyName("n")] public int? N { get; set; }
     [JsonPropertyName("stream")] public bool? Stream { get; set; }
     [JsonPropertyName("stream_options")] public StreamOptions? StreamOptions { get; set; }
-    [JsonPropertyName("stop")] public StopSequences? Stop { get; set; }
+    [JsonPropertyName("stop")] public StringOrStrings? Stop { get; set; }
     [JsonPropertyName("max_tokens")] public int? MaxTokens { get; set; }
     [JsonPropertyName("max_completion_tokens")] public int? MaxCompletionTokens { get; set; }
     [JsonPropertyName("frequency_penalty")] public double? FrequencyPenalty { get; set; }

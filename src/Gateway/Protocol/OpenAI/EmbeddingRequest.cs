@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace SutazAi.Gateway.Protocol.OpenAI;
@@ -6,7 +5,8 @@ namespace SutazAi.Gateway.Protocol.OpenAI;
 internal sealed class EmbeddingRequest
 {
     [JsonPropertyName("model")] public string? Model { get; set; }
-    [JsonPropertyName("input")] public JsonElement? Input { get; set; }
+    /// <summary>Text input only: token-id arrays fail to read and are reported as an invalid input.</summary>
+    [JsonPropertyName("input")] public StringOrStrings? Input { get; set; }
     [JsonPropertyName("encoding_format")] public string? EncodingFormat { get; set; }
     [JsonPropertyName("dimensions")] public int? Dimensions { get; set; }
 }
