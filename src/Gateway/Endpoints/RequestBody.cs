@@ -17,7 +17,9 @@ internal static class RequestBody
         CheckContentType(request, allowFormContentType);
         try
         {
-            return await JsonSerializer.DeserializeAsync(request.Body, typeInfo, request.HttpContext.RequestAborted).ConfigureAwait(false)
+            var body = await ReadAllAsync(request).ConfigureAwait(false);
+            ValidateText(body);
+            return JsonSerializer.Deserialize(body, typeInfo)
                 ?? throw new GatewayException(ErrorKind.InvalidJson, "request body must be a JSON object");
         }
         catch (JsonException e)
@@ -33,6 +35,42 @@ internal static class RequestBody
         {
             throw new GatewayException(ErrorKind.PayloadTooLarge, "request body is too large");
         }
+    }
+
+    /// <summary>
+    /// Raw JsonElement fields (format, tools, options) keep their bytes, so the whole body is checked once:
+    /// valid UTF-8, and every escaped string decodes without an unpaired surrogate.
+    /// </summary>
+    private static void ValidateText(ReadOnlySpan<byte> body)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            throw new GatewayException(ErrorKind.InvalidJson, "request body is not valid UTF-8");
+        }
+
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 128 });
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            {
+                try
+                {
+                    reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    throw new GatewayException(ErrorKind.InvalidJson, "request body contains an unpaired surrogate");
+                }
+            }
+        }
+    }
+
+    private static async Task<byte[]> ReadAllAsync(HttpRequest request)
+    {
+        var length = request.ContentLength;
+        using var buffer = new MemoryStream(length is > 0 and < 1 << 20 ? (int)length : 4096);
+        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return buffer.ToArray();
     }
 
     private static void CheckContentType(HttpRequest request, bool allowForm)

@@ -243,6 +243,12 @@ internal sealed partial class UpstreamPool : IDisposable
         }
 
         var key = ModelName.Normalize(model);
+        if (Servers.All(s => s.Catalog is null))
+        {
+            // No model list read yet (just started): read them once rather than guess.
+            await RefreshCatalogsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var having = Servers.Where(s => s.HasModel(key)).ToArray();
         if (having.Length == 0 && TryClaimMissRefresh())
         {

@@ -56,14 +56,35 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    private readonly Lock _startLock = new();
+    private Uri? _baseAddress;
+
+    /// <summary>The Kestrel address; the server is started once, on first use.</summary>
     public Uri BaseAddress
     {
         get
         {
-            StartServer();
-            var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
-                .First(a => a.StartsWith("http://", StringComparison.Ordinal));
-            return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal) + "/");
+            lock (_startLock)
+            {
+                if (_baseAddress is null)
+                {
+                    FakeOllama.HostBuildGate.Wait();
+                    try
+                    {
+                        StartServer();
+                    }
+                    finally
+                    {
+                        FakeOllama.HostBuildGate.Release();
+                    }
+
+                    var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+                        .First(a => a.StartsWith("http://", StringComparison.Ordinal));
+                    _baseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal) + "/");
+                }
+
+                return _baseAddress;
+            }
         }
     }
 
@@ -80,7 +101,7 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
     public T Service<T>()
         where T : notnull
     {
-        StartServer();
+        _ = BaseAddress;
         return Services.GetRequiredService<T>();
     }
 

@@ -30,6 +30,7 @@ internal sealed class OllamaRequestRules(LimitsOptions limits)
     public void Apply(OllamaChatRequest request)
     {
         request.Model = Model(request.Model, request.Name);
+        request.Name = null;
         var messages = request.Messages ?? [];
         if (messages.Count > limits.MaxMessages)
         {
@@ -65,6 +66,7 @@ internal sealed class OllamaRequestRules(LimitsOptions limits)
     public void Apply(OllamaGenerateRequest request)
     {
         request.Model = Model(request.Model, request.Name);
+        request.Name = null;
         if (request.Context is { Count: 0 })
         {
             request.Context = null;
@@ -80,6 +82,7 @@ internal sealed class OllamaRequestRules(LimitsOptions limits)
     public void Apply(OllamaEmbedRequest request)
     {
         request.Model = Model(request.Model, request.Name);
+        request.Name = null;
         var input = request.Input ?? throw GatewayException.Invalid("input is required", "input");
         if (input.Values.Count > limits.MaxEmbeddingInputs)
         {
@@ -98,6 +101,7 @@ internal sealed class OllamaRequestRules(LimitsOptions limits)
     public void Apply(OllamaEmbeddingsRequest request)
     {
         request.Model = Model(request.Model, request.Name);
+        request.Name = null;
         request.KeepAlive = KeepAlive(request.KeepAlive);
         request.Options = Options(request.Options);
     }
@@ -160,6 +164,11 @@ internal sealed class OllamaRequestRules(LimitsOptions limits)
         if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var seconds) && double.IsFinite(seconds))
         {
             duration = seconds < 0 ? TimeSpan.MinValue : TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2));
+        }
+        else if (value.ValueKind == JsonValueKind.String && double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var numeric) && double.IsFinite(numeric))
+        {
+            // Ollama accepts a number of seconds sent as a string ("-1", "300").
+            duration = numeric < 0 ? TimeSpan.MinValue : TimeSpan.FromSeconds(Math.Min(numeric, TimeSpan.MaxValue.TotalSeconds / 2));
         }
         else if (value.ValueKind == JsonValueKind.String && TryParseGoDuration(value.GetString()!, out duration))
         {

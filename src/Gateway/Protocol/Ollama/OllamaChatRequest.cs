@@ -8,7 +8,7 @@ internal sealed class OllamaChatRequest
     [JsonPropertyName("model")] public string? Model { get; set; }
 
     /// <summary>Legacy clients send <c>name</c>; it is folded into <see cref="Model"/> and not forwarded.</summary>
-    [JsonPropertyName("name"), JsonIgnore(Condition = JsonIgnoreCondition.Always)] public string? Name { get; set; }
+    [JsonPropertyName("name")] public string? Name { get; set; }
 
     [JsonPropertyName("messages")] public List<OllamaMessage>? Messages { get; set; }
     [JsonPropertyName("tools")] public List<JsonElement>? Tools { get; set; }

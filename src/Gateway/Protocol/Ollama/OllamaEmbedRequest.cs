@@ -7,7 +7,7 @@ namespace SutazAi.Gateway.Protocol.Ollama;
 internal sealed class OllamaEmbedRequest
 {
     [JsonPropertyName("model")] public string? Model { get; set; }
-    [JsonPropertyName("name"), JsonIgnore(Condition = JsonIgnoreCondition.Always)] public string? Name { get; set; }
+    [JsonPropertyName("name")] public string? Name { get; set; }
     [JsonPropertyName("input")] public StringOrStrings? Input { get; set; }
     [JsonPropertyName("truncate")] public bool? Truncate { get; set; }
     [JsonPropertyName("dimensions")] public int? Dimensions { get; set; }
@@ -19,7 +19,7 @@ internal sealed class OllamaEmbedRequest
 internal sealed class OllamaEmbeddingsRequest
 {
     [JsonPropertyName("model")] public string? Model { get; set; }
-    [JsonPropertyName("name"), JsonIgnore(Condition = JsonIgnoreCondition.Always)] public string? Name { get; set; }
+    [JsonPropertyName("name")] public string? Name { get; set; }
     [JsonPropertyName("prompt")] public string? Prompt { get; set; }
     [JsonPropertyName("keep_alive")] public JsonElement? KeepAlive { get; set; }
     [JsonPropertyName("options")] public Dictionary<string, JsonElement>? Options { get; set; }

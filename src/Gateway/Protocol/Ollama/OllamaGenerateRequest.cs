@@ -6,7 +6,7 @@ namespace SutazAi.Gateway.Protocol.Ollama;
 internal sealed class OllamaGenerateRequest
 {
     [JsonPropertyName("model")] public string? Model { get; set; }
-    [JsonPropertyName("name"), JsonIgnore(Condition = JsonIgnoreCondition.Always)] public string? Name { get; set; }
+    [JsonPropertyName("name")] public string? Name { get; set; }
     [JsonPropertyName("prompt")] public string? Prompt { get; set; }
     [JsonPropertyName("suffix")] public string? Suffix { get; set; }
     [JsonPropertyName("system")] public string? System { get; set; }
