@@ -46,26 +46,7 @@ public sealed class FakeOllama : IAsyncDisposable
 
     public IReadOnlyList<RecordedRequest> RequestsTo(string path) => [.. _requests.Where(r => r.Path == path)];
 
-    /// <summary>
-    /// Held while any test host is built and started: WebApplicationFactory finds its host through a process-wide
-    /// DiagnosticListener, so a FakeOllama built at the same moment could otherwise be taken for the gateway.
-    /// </summary>
-    public static SemaphoreSlim HostBuildGate { get; } = new(1, 1);
-
     public static async Task<FakeOllama> StartAsync(params string[] models)
-    {
-        await HostBuildGate.WaitAsync();
-        try
-        {
-            return await StartCoreAsync(models);
-        }
-        finally
-        {
-            HostBuildGate.Release();
-        }
-    }
-
-    private static async Task<FakeOllama> StartCoreAsync(string[] models)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

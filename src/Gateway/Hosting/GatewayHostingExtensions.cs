@@ -40,6 +40,8 @@ internal static class GatewayHostingExtensions
     /// <summary>The middleware and every surface's routes.</summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
+        // The exporter listens from the start: measurements made before its first scrape would be lost otherwise.
+        app.Services.GetRequiredService<PrometheusExporter>();
         app.UseMiddleware<GatewayExceptionMiddleware>();
         app.MapSutazApi();
         app.MapOpenAiApi();

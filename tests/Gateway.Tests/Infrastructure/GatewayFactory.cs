@@ -1,22 +1,27 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SutazAi.Gateway.Hosting;
 using SutazAi.TestKit;
 
 namespace SutazAi.Gateway.Tests.Infrastructure;
 
 /// <summary>
-/// The gateway on real Kestrel (port 0) in front of one or more FakeOllama servers, with short test timeouts.
-/// Settings can be overridden per test; a ManualTimeProvider can replace the clock.
+/// The gateway on real Kestrel (127.0.0.1:0) in front of one or more FakeOllama servers, with short test timeouts.
+/// Built with <see cref="GatewayApp"/> directly rather than WebApplicationFactory, whose process-wide host
+/// interception can pick up a FakeOllama host that starts at the same moment.
 /// </summary>
-public sealed class GatewayFactory : WebApplicationFactory<Program>
+public sealed class GatewayFactory : IAsyncDisposable
 {
     private readonly IReadOnlyList<Uri> _servers;
     private readonly Dictionary<string, string?> _settings;
     private readonly TimeProvider? _time;
+    private readonly List<HttpClient> _clients = [];
+    private readonly Lock _startLock = new();
+    private WebApplication? _app;
+    private Uri? _baseAddress;
 
     public GatewayFactory(IEnumerable<Uri> servers, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
@@ -32,19 +37,47 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
             ["Ollama:StreamIdleTimeout"] = "00:00:02",
             ["Ollama:HealthTimeout"] = "00:00:02",
         };
+        for (var i = 0; i < _servers.Count; i++)
+        {
+            _settings[$"Ollama:Servers:{i}"] = _servers[i].ToString();
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
         }
-
-        UseKestrel(0);
     }
 
     public static GatewayFactory For(params FakeOllama[] fakes) => new(fakes.Select(f => f.BaseUri));
 
-    private readonly List<HttpClient> _clients = [];
+    /// <summary>The Kestrel address; the gateway is started once, on first use.</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            lock (_startLock)
+            {
+                if (_baseAddress is null)
+                {
+                    _app = GatewayApp.Build(["--urls", "http://127.0.0.1:0", "--environment", "Testing"], builder =>
+                    {
+                        builder.Configuration.AddInMemoryCollection(_settings);
+                        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+                        if (_time is not null)
+                        {
+                            builder.Services.AddSingleton(_time);
+                        }
+                    });
+                    _app.Start();
+                    _baseAddress = new Uri(_app.Urls.First() + "/");
+                }
 
-    /// <summary>A real HTTP client to the Kestrel port (no in-memory handler), disposed with the factory.</summary>
+                return _baseAddress;
+            }
+        }
+    }
+
+    /// <summary>A real HTTP client to the Kestrel port, disposed with the factory.</summary>
     public HttpClient Client(TimeSpan? timeout = null)
     {
         var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, MaxResponseDrainSize = 0 })
@@ -56,74 +89,24 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
         return client;
     }
 
-    private readonly Lock _startLock = new();
-    private Uri? _baseAddress;
-
-    /// <summary>The Kestrel address; the server is started once, on first use.</summary>
-    public Uri BaseAddress
+    public T Service<T>()
+        where T : notnull
     {
-        get
-        {
-            lock (_startLock)
-            {
-                if (_baseAddress is null)
-                {
-                    FakeOllama.HostBuildGate.Wait();
-                    try
-                    {
-                        StartServer();
-                    }
-                    finally
-                    {
-                        FakeOllama.HostBuildGate.Release();
-                    }
-
-                    var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
-                        .First(a => a.StartsWith("http://", StringComparison.Ordinal));
-                    _baseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal) + "/");
-                }
-
-                return _baseAddress;
-            }
-        }
+        _ = BaseAddress;
+        return _app!.Services.GetRequiredService<T>();
     }
 
-    public override async ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         foreach (var client in _clients)
         {
             client.Dispose();
         }
 
-        await base.DisposeAsync();
-    }
-
-    public T Service<T>()
-        where T : notnull
-    {
-        _ = BaseAddress;
-        return Services.GetRequiredService<T>();
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Testing");
-        for (var i = 0; i < _servers.Count; i++)
+        if (_app is not null)
         {
-            builder.UseSetting($"Ollama:Servers:{i}", _servers[i].ToString());
+            await _app.StopAsync();
+            await _app.DisposeAsync();
         }
-
-        foreach (var (key, value) in _settings)
-        {
-            builder.UseSetting(key, value);
-        }
-
-        builder.ConfigureTestServices(services =>
-        {
-            if (_time is not null)
-            {
-                services.AddSingleton(_time);
-            }
-        });
     }
 }

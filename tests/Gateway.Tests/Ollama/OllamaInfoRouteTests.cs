@@ -111,6 +111,24 @@ public sealed class OllamaInfoRouteTests
         Assert.Equal(["llama3:latest", "phi3:mini"], models.EnumerateArray().Select(m => m.GetProperty("name").GetString()));
     }
 
+    /// <summary>A malformed /api/tags entry from one upstream must not break listings or the health monitor.</summary>
+    [Fact]
+    public async Task Tags_UpstreamEntryWithNullName_GatewayKeepsServing()
+    {
+        await using var fake = await FakeOllama.StartAsync("llama3:latest");
+        fake.Script("/api/tags", _ => FakeReply.Json("""{"models":[{"name":null,"model":null,"size":1},{"name":"llama3:latest","model":"llama3:latest","size":2}]}"""));
+        await using var gateway = GatewayFactory.For(fake);
+        var client = gateway.Client();
+
+        var tags = await client.GetAsync("/api/tags");
+        var live = await client.GetAsync("/health/live");
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        var body = await tags.Content.ReadAsStringAsync();
+        Assert.True(tags.StatusCode == HttpStatusCode.OK, $"{(int)tags.StatusCode} {body}");
+        Assert.Contains("llama3:latest", JsonDocument.Parse(body).RootElement.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()));
+    }
+
     [Fact]
     public async Task Ps_TwoServers_MergesLoadedModelsWithAllFields()
     {

@@ -57,6 +57,42 @@ public sealed class SutazModelsTests
         Assert.Equal(JsonValueKind.Null, models["phi3:mini"].GetProperty("last_used").ValueKind);
     }
 
+    /// <summary>A loaded-model entry without a name (a misbehaving upstream) is skipped; the listing still answers.</summary>
+    [Fact]
+    public async Task Models_RunningEntryWithNullName_ListStillAnswers()
+    {
+        await using var fake = await FakeOllama.StartAsync(Model);
+        fake.Script("/api/ps", _ => FakeReply.Json("""{"models":[{"name":null,"model":"llama3:latest","size":1}]}"""));
+        await using var gateway = GatewayFactory.For(fake);
+
+        var response = await gateway.Client().GetAsync("/api/v1/models");
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {body}");
+        Assert.Equal(Model, JsonDocument.Parse(body).RootElement.GetProperty("data").GetProperty("models")[0].GetProperty("name").GetString());
+    }
+
+    /// <summary>
+    /// Whatever goes wrong inside, the client gets a complete response: a 500 in the SutazAI envelope (never a body cut
+    /// off mid-way, never exception text). Driven by the same malformed /api/ps entry, which reaches the catch-all.
+    /// </summary>
+    [Fact]
+    public async Task Models_UnexpectedFailure_CompleteResponseNeverTruncated()
+    {
+        await using var fake = await FakeOllama.StartAsync(Model);
+        fake.Script("/api/ps", _ => FakeReply.Json("""{"models":[{"name":null,"model":"llama3:latest","size":1}]}"""));
+        await using var gateway = GatewayFactory.For(fake);
+
+        var response = await gateway.Client().GetAsync("/api/v1/models");
+
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            ErrorBodies.AssertSutaz(body, "OLLAMA_ERROR");
+        }
+    }
+
     [Fact]
     public async Task ModelInfo_KnownModel_EnvelopeWithShowAnswer()
     {
