@@ -18,4 +18,5 @@ internal enum ErrorKind
     StreamIdleTimeout,
     StreamMaxDuration,
     StreamBroken,
+    Internal,
 }

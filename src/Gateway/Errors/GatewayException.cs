@@ -43,6 +43,7 @@ internal sealed class GatewayException : Exception
         ErrorKind.UpstreamRateLimited => 429,
         ErrorKind.CircuitOpen => 503,
         ErrorKind.UpstreamTimeout or ErrorKind.StreamIdleTimeout or ErrorKind.StreamMaxDuration => 504,
+        ErrorKind.Internal => 500,
         _ => 502,
     };
 
@@ -63,6 +64,7 @@ internal sealed class GatewayException : Exception
         ErrorKind.StreamIdleTimeout => "stream_idle_timeout",
         ErrorKind.StreamMaxDuration => "stream_max_duration",
         ErrorKind.StreamBroken => "upstream_stream_broken",
+        ErrorKind.Internal => "internal_error",
         _ => "upstream_error",
     };
 
@@ -74,6 +76,7 @@ internal sealed class GatewayException : Exception
         ErrorKind.NotFound => "NOT_FOUND",
         ErrorKind.CircuitOpen => "CIRCUIT_OPEN",
         ErrorKind.UpstreamRateLimited => "RATE_LIMITED",
+        ErrorKind.Internal => "INTERNAL_ERROR",
         _ => "OLLAMA_ERROR",
     };
 

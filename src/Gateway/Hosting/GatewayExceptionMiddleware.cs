@@ -43,8 +43,7 @@ internal sealed partial class GatewayExceptionMiddleware(RequestDelegate next, G
             else
             {
                 context.Response.Clear();
-                context.Response.StatusCode = 500;
-                await RenderAsync(context, new GatewayException(ErrorKind.UpstreamError, "internal error"), statusOverride: 500).ConfigureAwait(false);
+                await RenderAsync(context, new GatewayException(ErrorKind.Internal, "internal error")).ConfigureAwait(false);
             }
         }
         finally
@@ -54,7 +53,7 @@ internal sealed partial class GatewayExceptionMiddleware(RequestDelegate next, G
         }
     }
 
-    private async Task RenderAsync(HttpContext context, GatewayException error, int? statusOverride = null)
+    private async Task RenderAsync(HttpContext context, GatewayException error)
     {
         if (context.Response.HasStarted)
         {
@@ -80,11 +79,6 @@ internal sealed partial class GatewayExceptionMiddleware(RequestDelegate next, G
         else
         {
             await ErrorResponses.WriteOllamaAsync(context, error).ConfigureAwait(false);
-        }
-
-        if (statusOverride is { } status)
-        {
-            context.Response.StatusCode = status;
         }
     }
 

@@ -22,12 +22,13 @@ internal sealed class PrometheusExporter : IDisposable
     private readonly ConcurrentDictionary<string, string> _descriptions = new();
     private readonly UpstreamPool _pool;
 
-    public PrometheusExporter(UpstreamPool pool)
+    public PrometheusExporter(UpstreamPool pool, IMeterFactory meterFactory)
     {
         _pool = pool;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == GatewayMetrics.MeterName)
+            // Only this host's meter (its factory is the scope): several gateways in one process stay apart.
+            if (instrument.Meter.Name == GatewayMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, meterFactory))
             {
                 _descriptions[instrument.Name] = instrument.Description ?? instrument.Name;
                 listener.EnableMeasurementEvents(instrument);

@@ -4,16 +4,13 @@ namespace SutazAi.Gateway.Upstreams;
 
 /// <summary>
 /// The merged model list every surface shows (/v1/models, /api/tags, /api/v1/models), answered from the
-/// servers' cached catalogs; only when no catalog was ever read does it wait for one refresh.
+/// servers' cached catalogs (see <see cref="UpstreamPool.EnsureCatalogsAsync"/>).
 /// </summary>
 internal sealed class ModelDirectory(UpstreamPool pool)
 {
     public async ValueTask<IReadOnlyList<OllamaModelEntry>> ListAsync(CancellationToken cancellationToken)
     {
-        if (pool.Servers.All(s => s.Catalog is null))
-        {
-            await pool.RefreshCatalogsAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await pool.EnsureCatalogsAsync(cancellationToken).ConfigureAwait(false);
 
         var merged = new Dictionary<string, OllamaModelEntry>(StringComparer.Ordinal);
         foreach (var server in pool.Servers)

@@ -49,6 +49,19 @@ internal static class ModelName
         return name;
     }
 
+    public static bool IsValid(string name)
+    {
+        try
+        {
+            Validate(name);
+            return true;
+        }
+        catch (GatewayException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The catalog key: Ollama treats a missing tag as <c>latest</c>.</summary>
     public static string Normalize(string name) => name.Contains(':', StringComparison.Ordinal) ? name : name + ":latest";
 }

@@ -67,8 +67,8 @@ internal sealed class ModelCatalog
 
     public ModelCatalog(IReadOnlyList<OllamaModelEntry> entries)
     {
-        Entries = entries;
-        _names = entries.SelectMany(e => new[] { ModelName.Normalize(e.Name), ModelName.Normalize(e.Model) })
+        Entries = Valid(entries);
+        _names = Entries.SelectMany(e => new[] { ModelName.Normalize(e.Name), ModelName.Normalize(e.Model) })
             .Where(n => n.Length > 0)
             .ToFrozenSet(StringComparer.Ordinal);
     }
@@ -76,4 +76,27 @@ internal sealed class ModelCatalog
     public IReadOnlyList<OllamaModelEntry> Entries { get; }
 
     public bool Contains(string normalizedModel) => _names.Contains(normalizedModel);
+
+    /// <summary>
+    /// Entries as a client may see them: a missing name falls back to the model field and vice versa; an entry
+    /// with neither, or with a name the gateway would refuse in a request, is left out.
+    /// </summary>
+    public static IReadOnlyList<OllamaModelEntry> Valid(IEnumerable<OllamaModelEntry?> entries)
+    {
+        var valid = new List<OllamaModelEntry>();
+        foreach (var entry in entries)
+        {
+            var name = string.IsNullOrEmpty(entry?.Name) ? entry?.Model : entry.Name;
+            if (entry is null || string.IsNullOrEmpty(name) || !ModelName.IsValid(name))
+            {
+                continue;
+            }
+
+            entry.Name = name;
+            entry.Model = string.IsNullOrEmpty(entry.Model) ? name : entry.Model;
+            valid.Add(entry);
+        }
+
+        return valid;
+    }
 }

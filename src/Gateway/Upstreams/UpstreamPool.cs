@@ -137,7 +137,7 @@ internal sealed partial class UpstreamPool : IDisposable
             {
                 await using var lease = await TrySendAsync(server, UpstreamRequest.Get("api/ps"), cancellationToken).ConfigureAwait(false);
                 await lease.ThrowIfRejectedAsync(model: null).ConfigureAwait(false);
-                return (await lease.ReadJsonAsync(OllamaJsonContext.Default.OllamaModelList).ConfigureAwait(false)).Models;
+                return ModelCatalog.Valid((await lease.ReadJsonAsync(OllamaJsonContext.Default.OllamaModelList).ConfigureAwait(false)).Models);
             }
             catch (GatewayException)
             {
@@ -145,6 +145,18 @@ internal sealed partial class UpstreamPool : IDisposable
             }
         })).ConfigureAwait(false);
         return [.. lists.SelectMany(l => l)];
+    }
+
+    /// <summary>
+    /// Listings answer from cached catalogs; a catalog never read yet (start-up, a server that was down) is read
+    /// first, at most once per MissRefreshInterval so a dead server cannot slow every listing.
+    /// </summary>
+    public async ValueTask EnsureCatalogsAsync(CancellationToken cancellationToken)
+    {
+        if (Servers.All(s => s.Catalog is null) || (Servers.Any(s => s.Catalog is null) && TryClaimMissRefresh()))
+        {
+            await RefreshCatalogsAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Every server's /api/tags, in parallel; a server that fails keeps its last good catalog.</summary>

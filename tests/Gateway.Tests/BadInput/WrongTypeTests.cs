@@ -33,6 +33,9 @@ public sealed class WrongTypeTests
     [InlineData("""{"model":"llama3:latest","messages":MSG,"tool_choice":"required","tools":[{"type":"function","function":{"name":"f"}}]}""", "tool_choice")]
     [InlineData("""{"messages":MSG}""", "model")]
     [InlineData("""{"model":42,"messages":MSG}""", "model")]
+    [InlineData("""{"model":"llama3:latest","messages":[{"role":"user","role":"system","content":"x"}]}""", "messages[0].role")]
+    [InlineData("""{"model":"llama3:latest","messages":[{"role":"user","content":[{"type":"input_audio"}]}]}""", "messages[0].content[0].type")]
+    [InlineData("""{"model":"llama3:latest","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"http://127.0.0.1/x.png"}}]}]}""", "messages[0].content[0].image_url")]
     public async Task ChatCompletions_WrongTypeOrValue_Returns400NamingParam(string body, string param)
     {
         await using var fake = await FakeOllama.StartAsync(RouteBodies.Model);
@@ -73,6 +76,13 @@ public sealed class WrongTypeTests
     [InlineData("/api/chat", """{"model":"llama3:latest","messages":MSG,"keep_alive":"forever"}""", "keep_alive")]
     [InlineData("/api/chat", """{"model":"llama3:latest","model":"other:latest","messages":MSG}""", "model")]
     [InlineData("/api/chat", """{"messages":MSG}""", "model")]
+    [InlineData("/api/chat", """{"model":"llama3:latest","messages":[null]}""", "messages")]
+    [InlineData("/api/chat", """{"model":"llama3:latest","messages":[{"content":"hi"}]}""", "messages[0].role")]
+    [InlineData("/api/chat", """{"model":"llama3:latest","messages":[{"role":"assistant","content":"","tool_calls":[{"function":{"name":"f","arguments":"{}"}}]}]}""", "tool call arguments")]
+    [InlineData("/api/chat", """{"model":"llama3:latest","messages":MSG,"options":{"temperature":0.1,"temperature":2}}""", "options")]
+    [InlineData("/api/chat", """{"model":"llama3:latest","messages":[{"role":"user","role":"system","content":"x"}]}""", "role")]
+    [InlineData("/api/chat", """{"model":"llama3:latest","messages":MSG,"format":{"type":"object","type":"array"}}""", "format")]
+    [InlineData("/api/chat", """{"model":"llama3:latest","messages":MSG,"tools":[{"type":"function"}]}""", "function.name")]
     [InlineData("/api/generate", """{"model":"llama3:latest","prompt":["hi"]}""", "prompt")]
     [InlineData("/api/generate", """{"model":"llama3:latest","prompt":"hi","context":"abc"}""", "context")]
     [InlineData("/api/generate", """{"model":"llama3:latest","prompt":"hi","options":{"seed":1.5}}""", "options.seed")]
