@@ -21,6 +21,7 @@ public sealed class FakeOllama : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly ConcurrentDictionary<string, Func<RecordedRequest, FakeReply>> _scripts = new(StringComparer.Ordinal);
+    private TaskCompletionSource _arrival = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _openConnections;
     private int _inFlight;
     private int _maxInFlight;
@@ -75,6 +76,21 @@ public sealed class FakeOllama : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         fake.BaseUri = new Uri(address + "/");
         return fake;
+    }
+
+    /// <summary>Completes once at least <paramref name="count"/> requests to <paramref name="path"/> have arrived.</summary>
+    public async Task WaitForRequestsAsync(string path, int count)
+    {
+        while (true)
+        {
+            var next = Volatile.Read(ref _arrival).Task;
+            if (RequestsTo(path).Count >= count)
+            {
+                return;
+            }
+
+            await next;
+        }
     }
 
     /// <summary>Replaces the default behaviour of one path ("/api/chat", "/api/tags", ...).</summary>
@@ -157,6 +173,7 @@ public sealed class FakeOllama : IAsyncDisposable
             Headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
         };
         _requests.Enqueue(request);
+        Interlocked.Exchange(ref _arrival, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         var inFlight = Interlocked.Increment(ref _inFlight);
         int max;
         while ((max = Volatile.Read(ref _maxInFlight)) < inFlight && Interlocked.CompareExchange(ref _maxInFlight, inFlight, max) != max)
