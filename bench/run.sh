@@ -10,7 +10,12 @@ command -v nginx >/dev/null && command -v wrk >/dev/null || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk curl >/dev/null; }
 
 work="$(mktemp -d)"
-cleanup() { [ -n "${gw:-}" ] && kill "$gw" 2>/dev/null; nginx -p "$work" -c nginx.conf -s stop 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  kill ${gw_json:-} ${gw_stream:-} 2>/dev/null || true
+  nginx -p "$work" -c nginx.conf -s stop 2>/dev/null || true
+  nginx -p "$work" -c nginx2.conf -s stop 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 chat_done='{"model":"bench:latest","created_at":"2026-11-22T00:00:00Z","message":{"role":"assistant","content":"Hello there, this is a canned answer."},"done":true,"done_reason":"stop","total_duration":1000,"prompt_eval_count":12,"eval_count":9}'
@@ -45,7 +50,7 @@ taskset -c 0 nginx -p "$work" -c nginx2.conf
 
 dotnet publish src/Gateway -c Release -o "$work/gw" -nologo -v quiet >/dev/null
 start_gateway() { # $1 upstream port, $2 gateway port
-  taskset -c 1 dotnet "$work/gw/SutazAi.Gateway.dll" --urls "http://127.0.0.1:$2" --Ollama:Servers:0="http://127.0.0.1:$1" \
+  env ${GW_ENV:-} taskset -c 1 dotnet "$work/gw/SutazAi.Gateway.dll" --urls "http://127.0.0.1:$2" --Ollama:Servers:0="http://127.0.0.1:$1" \
     --Logging:LogLevel:Default=Warning > "$work/gw-$2.log" 2>&1 &
   gw=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/health/live" >/dev/null && break; sleep 0.1; done

@@ -47,6 +47,15 @@ internal sealed class ResponseStreamWriter : IDisposable
         return _response.BodyWriter.FlushAsync(cancellationToken);
     }
 
+    /// <summary>An already-serialised JSON value as one SSE event.</summary>
+    public async ValueTask WriteSseRawAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
+    {
+        _response.BodyWriter.Write(s_data);
+        _response.BodyWriter.Write(json.Span);
+        _response.BodyWriter.Write(s_eventEnd);
+        await _response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Raw bytes (an upstream NDJSON line without its newline, or a pre-rendered event).</summary>
     public ValueTask<FlushResult> WriteRawAsync(ReadOnlyMemory<byte> bytes, bool appendNewline, CancellationToken cancellationToken)
     {

@@ -157,6 +157,27 @@ internal sealed class UpstreamLease : IAsyncDisposable
         return chunk;
     }
 
+    /// <summary>
+    /// Relays a streamed answer: every line is parsed (a malformed or {"error"} line ends it as an upstream fault)
+    /// and handed to <paramref name="onLine"/> with its raw bytes. Generation streams end at done:true, which is
+    /// returned; a generation stream that ends before it is incomplete. Progress streams (pull, push, create)
+    /// end at the upstream's end of body and return null.
+    /// </summary>
+    public async Task<OllamaChatResponse?> RelayAsync(Func<ReadOnlyMemory<byte>, OllamaChatResponse, ValueTask> onLine, bool untilDone)
+    {
+        await foreach (var line in ReadLinesAsync().ConfigureAwait(false))
+        {
+            var chunk = ParseLine(line);
+            await onLine(line, chunk).ConfigureAwait(false);
+            if (untilDone && chunk.Done)
+            {
+                return chunk;
+            }
+        }
+
+        return untilDone ? throw EndedEarly() : null;
+    }
+
     /// <summary>The stream ended without its final done:true object: incomplete, and the server's fault.</summary>
     public GatewayException EndedEarly()
     {

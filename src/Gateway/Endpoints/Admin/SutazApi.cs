@@ -169,29 +169,21 @@ internal static class SutazApi
         var ct = context.RequestAborted;
         try
         {
-            await foreach (var line in lease.ReadLinesAsync().ConfigureAwait(false))
+            var final = await lease.RelayAsync(async (_, chunk) =>
             {
-                var chunk = lease.ParseLine(line);
                 if (!string.IsNullOrEmpty(chunk.Message?.Content))
                 {
                     await writer.WriteSseAsync(new SutazStreamEvent { Token = chunk.Message.Content }, SutazJsonContext.Default.SutazStreamEvent, ct).ConfigureAwait(false);
                 }
+            }, untilDone: true).ConfigureAwait(false);
 
-                if (chunk.Done)
-                {
-                    metrics.Tokens(model, chunk.PromptEvalCount, chunk.EvalCount);
-                    var used = (chunk.PromptEvalCount ?? 0) + (chunk.EvalCount ?? 0);
-                    await writer.WriteSseAsync(new SutazStreamEvent { Finish = true, TokensUsed = used }, SutazJsonContext.Default.SutazStreamEvent, ct).ConfigureAwait(false);
-                    return TypedResults.Empty;
-                }
-            }
-
-            throw lease.EndedEarly();
+            metrics.Tokens(model, final!.PromptEvalCount, final.EvalCount);
+            var used = (final.PromptEvalCount ?? 0) + (final.EvalCount ?? 0);
+            await writer.WriteSseAsync(new SutazStreamEvent { Finish = true, TokensUsed = used }, SutazJsonContext.Default.SutazStreamEvent, ct).ConfigureAwait(false);
         }
         catch (GatewayException error)
         {
-            var failure = new SutazStreamError { Error = new EnvelopeError { Code = error.SutazCode, Message = error.Message } };
-            await writer.WriteSseAsync(failure, SutazJsonContext.Default.SutazStreamError, ct).ConfigureAwait(false);
+            await WriteStreamErrorAsync(writer, error, ct).ConfigureAwait(false);
         }
 
         return TypedResults.Empty;
@@ -286,18 +278,12 @@ internal static class SutazApi
         var ct = context.RequestAborted;
         try
         {
-            await foreach (var line in lease.ReadLinesAsync().ConfigureAwait(false))
-            {
-                lease.ParseLine(line);
-                await writer.WriteRawAsync(Sse(line), appendNewline: false, ct).ConfigureAwait(false);
-            }
-
+            await lease.RelayAsync((line, _) => writer.WriteSseRawAsync(line, ct), untilDone: false).ConfigureAwait(false);
             await pool.RefreshCatalogsAsync(ct).ConfigureAwait(false);
         }
         catch (GatewayException error)
         {
-            var failure = new SutazStreamError { Error = new EnvelopeError { Code = error.SutazCode, Message = error.Message } };
-            await writer.WriteSseAsync(failure, SutazJsonContext.Default.SutazStreamError, ct).ConfigureAwait(false);
+            await WriteStreamErrorAsync(writer, error, ct).ConfigureAwait(false);
         }
 
         return TypedResults.Empty;
@@ -312,7 +298,12 @@ internal static class SutazApi
         return TypedResults.NoContent();
     }
 
-    private static byte[] Sse(ReadOnlyMemory<byte> json) => [.. "data: "u8, .. json.Span, .. "\n\n"u8];
+    /// <summary>The in-band end of a SutazAI SSE stream that failed after its headers.</summary>
+    private static async Task WriteStreamErrorAsync(ResponseStreamWriter writer, GatewayException error, CancellationToken cancellationToken)
+    {
+        var failure = new SutazStreamError { Error = new EnvelopeError { Code = error.SutazCode, Message = error.Message } };
+        await writer.WriteSseAsync(failure, SutazJsonContext.Default.SutazStreamError, cancellationToken).ConfigureAwait(false);
+    }
 
     private static string CircuitName(CircuitState state) => state switch
     {

@@ -146,18 +146,8 @@ internal static class OllamaApi
         var ct = context.RequestAborted;
         try
         {
-            await foreach (var line in lease.ReadLinesAsync().ConfigureAwait(false))
-            {
-                var chunk = lease.ParseLine(line);
-                await writer.WriteRawAsync(line, appendNewline: true, ct).ConfigureAwait(false);
-                if (chunk.Done)
-                {
-                    metrics.Tokens(model, chunk.PromptEvalCount, chunk.EvalCount);
-                    return;
-                }
-            }
-
-            throw lease.EndedEarly();
+            var final = await lease.RelayAsync(async (line, _) => await writer.WriteRawAsync(line, appendNewline: true, ct).ConfigureAwait(false), untilDone: true).ConfigureAwait(false);
+            metrics.Tokens(model, final!.PromptEvalCount, final.EvalCount);
         }
         catch (GatewayException error)
         {
@@ -186,13 +176,8 @@ internal static class OllamaApi
         var ct = context.RequestAborted;
         try
         {
-            await foreach (var line in lease.ReadLinesAsync().ConfigureAwait(false))
-            {
-                lease.ParseLine(line);
-                await writer.WriteRawAsync(line, appendNewline: true, ct).ConfigureAwait(false);
-            }
-
-            await pool.RefreshCatalogsAsync(context.RequestAborted).ConfigureAwait(false);
+            await lease.RelayAsync(async (line, _) => await writer.WriteRawAsync(line, appendNewline: true, ct).ConfigureAwait(false), untilDone: false).ConfigureAwait(false);
+            await pool.RefreshCatalogsAsync(ct).ConfigureAwait(false);
         }
         catch (GatewayException error)
         {

@@ -61,26 +61,13 @@ internal static class OpenAiApi
         await writer.WriteSseAsync(mapper.RoleChunk(), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
         try
         {
-            OllamaChatResponse? final = null;
-            await foreach (var line in lease.ReadLinesAsync().ConfigureAwait(false))
+            var final = (await lease.RelayAsync(async (_, chunk) =>
             {
-                var chunk = lease.ParseLine(line);
                 foreach (var delta in mapper.Deltas(chunk))
                 {
                     await writer.WriteSseAsync(delta, OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
                 }
-
-                if (chunk.Done)
-                {
-                    final = chunk;
-                    break;
-                }
-            }
-
-            if (final is null)
-            {
-                throw lease.EndedEarly();
-            }
+            }, untilDone: true).ConfigureAwait(false))!;
 
             metrics.Tokens(model, final.PromptEvalCount, final.EvalCount);
             await writer.WriteSseAsync(mapper.FinishChunk(final), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
