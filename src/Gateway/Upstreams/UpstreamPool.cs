@@ -369,9 +369,11 @@ internal sealed partial class UpstreamPool : IDisposable
     /// <summary>One attempt on one server, run inside that server's circuit breaker.</summary>
     private sealed class Call(UpstreamPool pool, OllamaServer server, UpstreamRequest request, UpstreamDeadline deadline)
     {
-        public TaskCompletionSource<HttpResponseMessage> Headers { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Continuations run inline on purpose: the caller picks up the response on the thread that received it,
+        // and the breaker records the outcome on the thread that disposed the lease, with no thread-pool hop.
+        public TaskCompletionSource<HttpResponseMessage> Headers { get; } = new();
 
-        public TaskCompletionSource<GatewayException?> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<GatewayException?> Outcome { get; } = new();
 
         public async ValueTask RunAsync()
         {
