@@ -7,7 +7,8 @@ namespace SutazAi.Gateway.Endpoints;
 
 /// <summary>
 /// Reads a JSON request body into the gateway's own DTO with strict typing and no duplicate keys; every
-/// failure becomes a 400/413/415 <see cref="GatewayException"/> whose message names the field, never .NET text.
+/// failure becomes a 400/415 <see cref="GatewayException"/> whose message names the field, never .NET text.
+/// (Kestrel's own 413/408 while reading surface through GatewayExceptionMiddleware.)
 /// </summary>
 internal static class RequestBody
 {
@@ -25,15 +26,6 @@ internal static class RequestBody
         catch (JsonException e)
         {
             throw Describe(e);
-        }
-        catch (InvalidOperationException e) when (e.InnerException is null && e.Source == "System.Text.Json")
-        {
-            // Utf8JsonReader reports lone surrogates and invalid UTF-8 inside strings this way.
-            throw new GatewayException(ErrorKind.InvalidJson, "request body contains invalid UTF-8 or an unpaired surrogate");
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            throw new GatewayException(ErrorKind.PayloadTooLarge, "request body is too large");
         }
     }
 

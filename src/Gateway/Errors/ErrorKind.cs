@@ -8,6 +8,7 @@ internal enum ErrorKind
     NotFound,
     ModelNotFound,
     PayloadTooLarge,
+    RequestTimeout,
     UnsupportedMediaType,
     UpstreamRejected,
     UpstreamRateLimited,

@@ -38,6 +38,7 @@ internal sealed class GatewayException : Exception
         ErrorKind.InvalidJson or ErrorKind.InvalidRequest => 400,
         ErrorKind.NotFound or ErrorKind.ModelNotFound => 404,
         ErrorKind.PayloadTooLarge => 413,
+        ErrorKind.RequestTimeout => 408,
         ErrorKind.UnsupportedMediaType => 415,
         ErrorKind.UpstreamRejected => UpstreamStatus ?? 400,
         ErrorKind.UpstreamRateLimited => 429,
@@ -55,6 +56,7 @@ internal sealed class GatewayException : Exception
         ErrorKind.NotFound => "not_found",
         ErrorKind.ModelNotFound => "model_not_found",
         ErrorKind.PayloadTooLarge => "request_too_large",
+        ErrorKind.RequestTimeout => "request_timeout",
         ErrorKind.UnsupportedMediaType => "unsupported_media_type",
         ErrorKind.UpstreamRejected => "upstream_rejected",
         ErrorKind.UpstreamRateLimited => "rate_limit_exceeded",
@@ -71,7 +73,8 @@ internal sealed class GatewayException : Exception
     /// <summary>The SutazAI envelope's error code (seed spec §8.2).</summary>
     public string SutazCode => Kind switch
     {
-        ErrorKind.InvalidJson or ErrorKind.InvalidRequest or ErrorKind.PayloadTooLarge or ErrorKind.UnsupportedMediaType => "VALIDATION_ERROR",
+        ErrorKind.InvalidJson or ErrorKind.InvalidRequest or ErrorKind.PayloadTooLarge or ErrorKind.UnsupportedMediaType
+            or ErrorKind.RequestTimeout => "VALIDATION_ERROR",
         ErrorKind.ModelNotFound => "MODEL_NOT_FOUND",
         ErrorKind.NotFound => "NOT_FOUND",
         ErrorKind.CircuitOpen => "CIRCUIT_OPEN",

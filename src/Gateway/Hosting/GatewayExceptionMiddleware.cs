@@ -28,8 +28,14 @@ internal sealed partial class GatewayExceptionMiddleware(RequestDelegate next, G
         }
         catch (BadHttpRequestException e)
         {
-            var kind = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? ErrorKind.PayloadTooLarge : ErrorKind.InvalidRequest;
-            await RenderAsync(context, new GatewayException(kind, kind == ErrorKind.PayloadTooLarge ? "request body is too large" : "bad request")).ConfigureAwait(false);
+            // Kestrel's own rejections while the body was read: too large, too slow, or malformed framing.
+            var error = e.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => new GatewayException(ErrorKind.PayloadTooLarge, "request body is too large"),
+                StatusCodes.Status408RequestTimeout => new GatewayException(ErrorKind.RequestTimeout, "request body arrived too slowly"),
+                _ => new GatewayException(ErrorKind.InvalidRequest, "malformed request"),
+            };
+            await RenderAsync(context, error).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The outermost boundary: anything unhandled becomes a sanitized 500, never a stack trace.
         catch (Exception e)
@@ -62,7 +68,7 @@ internal sealed partial class GatewayExceptionMiddleware(RequestDelegate next, G
             return;
         }
 
-        if (error.StatusCode >= 500)
+        if (error.StatusCode >= 500 && error.Kind != ErrorKind.Internal)
         {
             LogUpstreamFailure(logger, context.Request.Path, error.Code);
         }

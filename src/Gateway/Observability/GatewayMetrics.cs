@@ -79,11 +79,7 @@ internal sealed class GatewayMetrics : IDisposable
 
     public void Dispose() => _meter.Dispose();
 
-    private static string StatusLabel(int status) => status switch
-    {
-        200 => "200",
-        400 => "400",
-        404 => "404",
-        _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
+    private static readonly string[] s_statusLabels = [.. Enumerable.Range(0, 600).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    private static string StatusLabel(int status) => (uint)status < s_statusLabels.Length ? s_statusLabels[status] : "other";
 }

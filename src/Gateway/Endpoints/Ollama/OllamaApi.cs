@@ -111,7 +111,7 @@ internal static class OllamaApi
 
     private static async Task<EmptyHttpResult> CopyAsync(HttpContext context, UpstreamPool pool)
     {
-        var (fields, _) = await CommandAsync(context).ConfigureAwait(false);
+        var fields = await CommandAsync(context).ConfigureAwait(false);
         var source = ModelName.Validate(StringField(fields, "source"), "source");
         ModelName.Validate(StringField(fields, "destination"), "destination");
         var body = JsonSerializer.SerializeToUtf8Bytes(fields, OllamaJsonContext.Default.DictionaryStringJsonElement);
@@ -222,16 +222,14 @@ internal static class OllamaApi
         }
     }
 
-    private static async Task<(Dictionary<string, JsonElement> Fields, string? Model)> CommandAsync(HttpContext context)
-    {
-        var fields = await RequestBody.ReadAsync(context.Request, OllamaJsonContext.Default.DictionaryStringJsonElement, allowFormContentType: true).ConfigureAwait(false);
-        return (fields, null);
-    }
+    /// <summary>Model commands are passed through field by field (the dictionary is re-serialised, not the client's bytes).</summary>
+    private static ValueTask<Dictionary<string, JsonElement>> CommandAsync(HttpContext context) =>
+        RequestBody.ReadAsync(context.Request, OllamaJsonContext.Default.DictionaryStringJsonElement, allowFormContentType: true);
 
     /// <summary>show, delete, pull, push, create: {model} (legacy clients send name) plus pass-through fields.</summary>
     private static async Task<(string Model, byte[] Body)> ModelCommandAsync(HttpContext context, string field)
     {
-        var (fields, _) = await CommandAsync(context).ConfigureAwait(false);
+        var fields = await CommandAsync(context).ConfigureAwait(false);
         var model = ModelName.Validate(StringField(fields, "model") ?? StringField(fields, "name"), field);
         fields.Remove("name");
         fields["model"] = JsonSerializer.SerializeToElement(model, OllamaJsonContext.Default.String);
@@ -240,7 +238,7 @@ internal static class OllamaApi
 
     private static async Task<(string Model, byte[] Body, bool Streaming)> StreamingCommandAsync(HttpContext context)
     {
-        var (fields, _) = await CommandAsync(context).ConfigureAwait(false);
+        var fields = await CommandAsync(context).ConfigureAwait(false);
         var model = ModelName.Validate(StringField(fields, "model") ?? StringField(fields, "name"));
         fields.Remove("name");
         fields["model"] = JsonSerializer.SerializeToElement(model, OllamaJsonContext.Default.String);

@@ -25,6 +25,9 @@ internal sealed class OllamaRequestRules(LimitsOptions limits)
         "top_p", "min_p", "typical_p", "temperature", "repeat_penalty", "presence_penalty", "frequency_penalty", "mirostat_tau", "mirostat_eta", "tfs_z",
     };
 
+    /// <summary>What a tool call without arguments is forwarded with (Ollama accepts {}).</summary>
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
     public static string Model(string? model, string? legacyName) => ModelName.Validate(model ?? legacyName);
 
     public void Apply(OllamaChatRequest request)
@@ -40,18 +43,28 @@ internal sealed class OllamaRequestRules(LimitsOptions limits)
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i] ?? throw GatewayException.Invalid("messages must not contain null", $"messages[{i}]");
-            message.Role = message.Role.ToLowerInvariant();
-            if (!s_roles.Contains(message.Role))
+            message.Role = message.Role?.ToLowerInvariant()!;
+            if (message.Role is null || !s_roles.Contains(message.Role))
             {
                 throw GatewayException.Invalid($"messages[{i}].role must be system, user, assistant or tool", $"messages[{i}].role");
             }
 
-            foreach (var call in message.ToolCalls ?? [])
+            var calls = message.ToolCalls ?? [];
+            for (var j = 0; j < calls.Count; j++)
             {
-                if (call.Function.Arguments.ValueKind is not (JsonValueKind.Object or JsonValueKind.Undefined))
+                var param = $"messages[{i}].tool_calls[{j}]";
+                var function = calls[j]?.Function ?? throw GatewayException.Invalid("tool call needs a function object", param);
+                if (string.IsNullOrEmpty(function.Name))
                 {
-                    throw GatewayException.Invalid("tool call arguments must be a JSON object", $"messages[{i}].tool_calls");
+                    throw GatewayException.Invalid("tool call needs function.name", $"{param}.function.name");
                 }
+
+                function.Arguments = function.Arguments.ValueKind switch
+                {
+                    JsonValueKind.Object => function.Arguments,
+                    JsonValueKind.Undefined or JsonValueKind.Null => EmptyObject,
+                    _ => throw GatewayException.Invalid("tool call arguments must be a JSON object", $"{param}.function.arguments"),
+                };
             }
         }
 

@@ -6,6 +6,7 @@ namespace SutazAi.Gateway.Protocol.Ollama;
 /// <summary>A chat message as Ollama's /api/chat expects it: plain string content, raw base64 images.</summary>
 internal sealed class OllamaMessage
 {
+    /// <summary>Null only when a client sent null; validation rejects that before anything is forwarded.</summary>
     [JsonPropertyName("role")] public string Role { get; set; } = "";
     [JsonPropertyName("content")] public string? Content { get; set; }
     [JsonPropertyName("thinking")] public string? Thinking { get; set; }
