@@ -70,6 +70,21 @@ done = function(summary, latency, requests)
 end
 LUA
 
+# Steady state: tiered JIT and dynamic PGO keep recompiling hot methods for several seconds after start,
+# so each gateway first serves every measured route for WARMUP seconds.
+WARMUP="${WARMUP:-10}"
+for route in http://127.0.0.1:18010/api/chat http://127.0.0.1:18010/v1/chat/completions; do
+  taskset -c 0 wrk -t1 -c8 -d"${WARMUP}s" -s "$work/chat.lua" "$route" >/dev/null
+done
+for _ in $(seq 1 2000); do
+  curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"model":"bench:latest","stream":true,"messages":[{"role":"user","content":"hi"}]}' http://127.0.0.1:18011/api/chat
+done &
+warm_stream=$!
+for _ in $(seq 1 2000); do
+  curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"model":"bench:latest","stream":true,"messages":[{"role":"user","content":"hi"}]}' http://127.0.0.1:18011/v1/chat/completions
+done
+wait $warm_stream
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 run() { # $1 label, $2 url, $3 connections, $4 pid (gateway) or empty
