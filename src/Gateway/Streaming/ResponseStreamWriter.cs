@@ -47,6 +47,15 @@ internal sealed class ResponseStreamWriter : IDisposable
         return _response.BodyWriter.FlushAsync(cancellationToken);
     }
 
+    /// <summary>An SSE comment line (clients ignore it; it keeps idle timeouts of clients and proxies at bay).</summary>
+    public async ValueTask WriteCommentAsync(string text, CancellationToken cancellationToken)
+    {
+        _response.BodyWriter.Write(": "u8);
+        _response.BodyWriter.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        _response.BodyWriter.Write(s_eventEnd);
+        await _response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>An already-serialised JSON value as one SSE event.</summary>
     public async ValueTask WriteSseRawAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken)
     {

@@ -157,18 +157,19 @@ internal static class SutazApi
     }
 
     private static async Task<EmptyHttpResult> ChatStreamAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules,
-        IOptions<GatewayOptions> gateway, GatewayMetrics metrics)
+        IOptions<GatewayOptions> gateway, GatewayMetrics metrics, TimeProvider time)
     {
         var request = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.SutazChatRequest).ConfigureAwait(false);
         var (ollama, body) = SutazChat.ToOllama(request, gateway.Value, rules, stream: true);
         var model = ollama.Model!;
-        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/chat", model, body, streaming: true), context.RequestAborted).ConfigureAwait(false);
-        await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
-
-        using var writer = ResponseStreamWriter.StartSse(context.Response);
         var ct = context.RequestAborted;
+        using var sse = new SseResponse(context.Response);
         try
         {
+            var pending = pool.SendAsync(UpstreamRequest.Post("api/chat", model, body, streaming: true), ct);
+            await using var lease = await sse.OpenAsync(pending, gateway.Value.SseHeartbeatInterval, time, ct).ConfigureAwait(false);
+            await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
+            var writer = sse.Writer;
             var final = await lease.RelayAsync(async (_, chunk) =>
             {
                 if (!string.IsNullOrEmpty(chunk.Message?.Content))
@@ -181,9 +182,9 @@ internal static class SutazApi
             var used = (final.PromptEvalCount ?? 0) + (final.EvalCount ?? 0);
             await writer.WriteSseAsync(new SutazStreamEvent { Finish = true, TokensUsed = used }, SutazJsonContext.Default.SutazStreamEvent, ct).ConfigureAwait(false);
         }
-        catch (GatewayException error)
+        catch (GatewayException error) when (sse.Started)
         {
-            await WriteStreamErrorAsync(writer, error, ct).ConfigureAwait(false);
+            await WriteStreamErrorAsync(sse.Writer, error, ct).ConfigureAwait(false);
         }
 
         return TypedResults.Empty;

@@ -1,8 +1,10 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using SutazAi.Gateway.Endpoints.Ollama;
 using SutazAi.Gateway.Errors;
+using SutazAi.Gateway.Hosting;
 using SutazAi.Gateway.Observability;
 using SutazAi.Gateway.Protocol.Ollama;
 using SutazAi.Gateway.Protocol.OpenAI;
@@ -37,30 +39,34 @@ internal static class OpenAiApi
         return TypedResults.Ok(Card(entry));
     }
 
-    private static async Task<EmptyHttpResult> ChatAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules, GatewayMetrics metrics, TimeProvider time)
+    private static async Task<EmptyHttpResult> ChatAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules, GatewayMetrics metrics,
+        IOptions<GatewayOptions> gateway, TimeProvider time)
     {
         var request = await RequestBody.ReadAsync(context.Request, OpenAiJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
         var ollama = ChatCompletionTranslator.ToOllama(request, rules);
         var model = ollama.Model!;
         var body = JsonSerializer.SerializeToUtf8Bytes(ollama, OllamaJsonContext.Default.OllamaChatRequest);
-        var streaming = ollama.Stream == true;
-        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/chat", model, body, streaming), context.RequestAborted).ConfigureAwait(false);
-        await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
         var mapper = new ChatCompletionMapper(model, time.GetUtcNow().ToUnixTimeSeconds());
+        var ct = context.RequestAborted;
 
-        if (!streaming)
+        if (ollama.Stream != true)
         {
+            await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/chat", model, body, streaming: false), ct).ConfigureAwait(false);
+            await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
             var answer = await lease.ReadJsonAsync(OllamaJsonContext.Default.OllamaChatResponse).ConfigureAwait(false);
             metrics.Tokens(model, answer.PromptEvalCount, answer.EvalCount);
-            await context.Response.WriteAsJsonAsync(mapper.Complete(answer), OpenAiJsonContext.Default.ChatCompletionResponse, contentType: null, context.RequestAborted).ConfigureAwait(false);
+            await context.Response.WriteAsJsonAsync(mapper.Complete(answer), OpenAiJsonContext.Default.ChatCompletionResponse, contentType: null, ct).ConfigureAwait(false);
             return TypedResults.Empty;
         }
 
-        using var writer = ResponseStreamWriter.StartSse(context.Response);
-        var ct = context.RequestAborted;
-        await writer.WriteSseAsync(mapper.RoleChunk(), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
+        using var sse = new SseResponse(context.Response);
         try
         {
+            var pending = pool.SendAsync(UpstreamRequest.Post("api/chat", model, body, streaming: true), ct);
+            await using var lease = await sse.OpenAsync(pending, gateway.Value.SseHeartbeatInterval, time, ct).ConfigureAwait(false);
+            await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
+            var writer = sse.Writer;
+            await writer.WriteSseAsync(mapper.RoleChunk(), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
             var final = (await lease.RelayAsync(async (_, chunk) =>
             {
                 foreach (var delta in mapper.Deltas(chunk))
@@ -78,10 +84,10 @@ internal static class OpenAiApi
 
             await writer.WriteDoneAsync(ct).ConfigureAwait(false);
         }
-        catch (GatewayException error)
+        catch (GatewayException error) when (sse.Started)
         {
             // Headers are gone: one error event, then the stream ends without [DONE].
-            await writer.WriteRawAsync(ErrorResponses.OpenAiSseEvent(error), appendNewline: false, ct).ConfigureAwait(false);
+            await sse.Writer.WriteRawAsync(ErrorResponses.OpenAiSseEvent(error), appendNewline: false, ct).ConfigureAwait(false);
         }
 
         return TypedResults.Empty;
