@@ -132,7 +132,7 @@ public abstract class TaskStoreContract
         for (var attempt = 1; attempt <= 3; attempt++)
         {
             var claim = Assert.Single(await store.ClaimAsync("w", 1, Lease, default));
-            outcomes.Add(await store.FailAsync(id, claim.Fence, $"boom {attempt}", TimeSpan.FromSeconds(10), default));
+            outcomes.Add(await store.FailAsync(id, claim.Fence, $"boom {attempt}", TimeSpan.FromSeconds(10), retryable: true, default));
             Assert.Empty(await store.ClaimAsync("w", 1, Lease, default));
             Time.Advance(TimeSpan.FromSeconds(11));
         }
@@ -147,6 +147,33 @@ public abstract class TaskStoreContract
         Assert.Equal(0, await store.RescueExpiredAsync(default));
         var events = (await store.EventsAsync(id, 0, default)).Select(e => e.EventType).ToList();
         Assert.Equal(["queued", "started", "retrying", "started", "retrying", "started", "failed"], events);
+    }
+
+    [Fact]
+    public async Task Fail_NotRetryable_FailsAtOnceWhateverAttemptsRemain()
+    {
+        var store = await StoreAsync();
+        var id = (await store.EnqueueAsync(Task(maxAttempts: 5), default)).Task!.Id;
+        var claim = Assert.Single(await store.ClaimAsync("w", 1, Lease, default));
+
+        Assert.Equal(FinishOutcome.DeadLettered, await store.FailAsync(id, claim.Fence, "model not found", TimeSpan.Zero, retryable: false, default));
+
+        Assert.Equal(TaskStatus.Failed, (await store.GetAsync(id, default))!.Status);
+        Assert.Empty(await store.ClaimAsync("w", 1, Lease, default));
+    }
+
+    [Fact]
+    public async Task Release_OnShutdown_RequeuesWithoutUsingAnAttempt()
+    {
+        var store = await StoreAsync();
+        var id = (await store.EnqueueAsync(Task(maxAttempts: 1), default)).Task!.Id;
+        var claim = Assert.Single(await store.ClaimAsync("w", 1, Lease, default));
+
+        Assert.Equal(FinishOutcome.Done, await store.ReleaseAsync(id, claim.Fence, default));
+
+        var again = Assert.Single(await store.ClaimAsync("w2", 1, Lease, default));
+        Assert.Equal(1, again.Attempts);
+        Assert.Equal(FinishOutcome.Stale, await store.CompleteAsync(id, claim.Fence, "{}", default));
     }
 
     [Fact]

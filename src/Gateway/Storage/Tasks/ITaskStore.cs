@@ -21,8 +21,14 @@ internal interface ITaskStore
 
     Task<FinishOutcome> CompleteAsync(string id, long fence, string result, CancellationToken cancellationToken);
 
-    /// <summary>A failed attempt: queued again after <paramref name="retryDelay"/>, or failed for good when attempts are used up.</summary>
-    Task<FinishOutcome> FailAsync(string id, long fence, string error, TimeSpan retryDelay, CancellationToken cancellationToken);
+    /// <summary>
+    /// A failed attempt: queued again after <paramref name="retryDelay"/>, or failed for good when attempts are used up
+    /// or the error is not <paramref name="retryable"/> (a bad request fails the same way every time).
+    /// </summary>
+    Task<FinishOutcome> FailAsync(string id, long fence, string error, TimeSpan retryDelay, bool retryable, CancellationToken cancellationToken);
+
+    /// <summary>Graceful shutdown: the task goes back to the queue at once and the attempt is not counted.</summary>
+    Task<FinishOutcome> ReleaseAsync(string id, long fence, CancellationToken cancellationToken);
 
     /// <summary>A running task whose cancellation was requested acknowledges it.</summary>
     Task<FinishOutcome> AcknowledgeCancelAsync(string id, long fence, CancellationToken cancellationToken);

@@ -112,12 +112,17 @@ internal abstract class SqlTaskStore(Database database, TimeProvider time) : ITa
             + "completed_at = @now, updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running' RETURNING status",
             "completed", null, cancellationToken, ("result", result));
 
-    public Task<FinishOutcome> FailAsync(string id, long fence, string error, TimeSpan retryDelay, CancellationToken cancellationToken) =>
-        FinishAsync(id, fence, "UPDATE tasks SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, "
+    public Task<FinishOutcome> FailAsync(string id, long fence, string error, TimeSpan retryDelay, bool retryable, CancellationToken cancellationToken) =>
+        FinishAsync(id, fence, "UPDATE tasks SET status = CASE WHEN attempts >= max_attempts OR @final THEN 'failed' ELSE 'queued' END, "
             + "run_after = @retryAt, last_error = @error, lease_owner = NULL, lease_expires_at = NULL, "
-            + "completed_at = CASE WHEN attempts >= max_attempts THEN @now ELSE NULL END, updated_at = @now "
+            + "completed_at = CASE WHEN attempts >= max_attempts OR @final THEN @now ELSE NULL END, updated_at = @now "
             + "WHERE id = @id AND fence = @fence AND status = 'running' RETURNING status",
-            null, error, cancellationToken, ("retryAt", Now() + (long)retryDelay.TotalMilliseconds), ("error", error));
+            null, error, cancellationToken, ("retryAt", Now() + (long)retryDelay.TotalMilliseconds), ("error", error), ("final", !retryable));
+
+    public Task<FinishOutcome> ReleaseAsync(string id, long fence, CancellationToken cancellationToken) =>
+        FinishAsync(id, fence, "UPDATE tasks SET status = 'queued', attempts = attempts - 1, run_after = @now, lease_owner = NULL, "
+            + "lease_expires_at = NULL, updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running' RETURNING status",
+            "released", null, cancellationToken);
 
     public Task<FinishOutcome> AcknowledgeCancelAsync(string id, long fence, CancellationToken cancellationToken) =>
         FinishAsync(id, fence, "UPDATE tasks SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, completed_at = @now, "
@@ -228,7 +233,7 @@ internal abstract class SqlTaskStore(Database database, TimeProvider time) : ITa
             await InsertEventAsync(connection, transaction, id, eventType, data, now, cancellationToken).ConfigureAwait(false);
             return status switch
             {
-                TaskStatus.Queued => FinishOutcome.Retrying,
+                TaskStatus.Queued when fixedEvent is null => FinishOutcome.Retrying,
                 TaskStatus.Failed => FinishOutcome.DeadLettered,
                 _ => FinishOutcome.Done,
             };
