@@ -26,6 +26,13 @@ internal sealed partial class GatewayExceptionMiddleware(RequestDelegate next, G
         {
             await RenderAsync(context, error).ConfigureAwait(false);
         }
+        catch (System.Data.Common.DbException e) when (!context.Response.HasStarted)
+        {
+            // The database is down or restarting: the caller may retry; nothing of the driver's text leaves.
+            LogDatabaseUnavailable(logger, e.GetType().Name);
+            await RenderAsync(context, new GatewayException(ErrorKind.DependencyUnavailable, "the database is temporarily unavailable",
+                retryAfter: TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        }
         catch (BadHttpRequestException e)
         {
             // Kestrel's own rejections while the body was read: too large, too slow, or malformed framing.
@@ -68,7 +75,7 @@ internal sealed partial class GatewayExceptionMiddleware(RequestDelegate next, G
             return;
         }
 
-        if (error.StatusCode >= 500 && error.Kind != ErrorKind.Internal)
+        if (error.StatusCode >= 500 && error.Kind is not (ErrorKind.Internal or ErrorKind.DependencyUnavailable))
         {
             LogUpstreamFailure(logger, context.Request.Path, error.Code);
         }
@@ -93,6 +100,9 @@ internal sealed partial class GatewayExceptionMiddleware(RequestDelegate next, G
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request to {Path} failed upstream: {Code}")]
     private static partial void LogUpstreamFailure(ILogger logger, PathString path, string code);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable ({Error})")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, PathString path);

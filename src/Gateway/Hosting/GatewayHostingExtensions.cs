@@ -32,6 +32,8 @@ internal static class GatewayHostingExtensions
         services.TryAddSingleton<PrometheusExporter>();
         services.TryAddSingleton(sp => new OllamaRequestRules(sp.GetRequiredService<IOptions<LimitsOptions>>().Value));
         services.AddHostedService<UpstreamHealthMonitor>();
+        builder.AddStorage();
+        builder.AddTaskQueue();
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) => ApplyLimits(kestrel, limits.Value));
         return builder;
@@ -46,6 +48,7 @@ internal static class GatewayHostingExtensions
         app.MapSutazApi();
         app.MapOpenAiApi();
         app.MapOllamaApi();
+        app.MapTaskApi();
         return app;
     }
 

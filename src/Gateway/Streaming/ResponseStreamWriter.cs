@@ -47,6 +47,17 @@ internal sealed class ResponseStreamWriter : IDisposable
         return _response.BodyWriter.FlushAsync(cancellationToken);
     }
 
+    /// <summary>An SSE event with an id (for Last-Event-ID resumption) and an event name.</summary>
+    public ValueTask<FlushResult> WriteSseEventAsync<T>(string id, string eventName, T value, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        _response.BodyWriter.Write("id: "u8);
+        _response.BodyWriter.Write(System.Text.Encoding.UTF8.GetBytes(id));
+        _response.BodyWriter.Write("\nevent: "u8);
+        _response.BodyWriter.Write(System.Text.Encoding.UTF8.GetBytes(eventName));
+        _response.BodyWriter.Write("\n"u8);
+        return WriteSseAsync(value, typeInfo, cancellationToken);
+    }
+
     /// <summary>An SSE comment line (clients ignore it; it keeps idle timeouts of clients and proxies at bay).</summary>
     public async ValueTask WriteCommentAsync(string text, CancellationToken cancellationToken)
     {

@@ -20,6 +20,7 @@ public sealed class GatewayFactory : IAsyncDisposable
     private readonly TimeProvider? _time;
     private readonly List<HttpClient> _clients = [];
     private readonly Lock _startLock = new();
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("sutazai-gw-").FullName;
     private WebApplication? _app;
     private Uri? _baseAddress;
 
@@ -36,6 +37,7 @@ public sealed class GatewayFactory : IAsyncDisposable
             ["Ollama:ResponseTimeout"] = "00:00:05",
             ["Ollama:StreamIdleTimeout"] = "00:00:02",
             ["Ollama:HealthTimeout"] = "00:00:02",
+            ["Storage:DataDirectory"] = _dataDirectory,
         };
         for (var i = 0; i < _servers.Count; i++)
         {
@@ -108,5 +110,7 @@ public sealed class GatewayFactory : IAsyncDisposable
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
+
+        Directory.Delete(_dataDirectory, recursive: true);
     }
 }

@@ -135,25 +135,8 @@ internal static class SutazApi
         IOptions<GatewayOptions> gateway, GatewayMetrics metrics, TimeProvider time)
     {
         var request = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.SutazChatRequest).ConfigureAwait(false);
-        var reply = await CompleteAsync(request, pool, rules, gateway.Value, metrics, "", context.RequestAborted).ConfigureAwait(false);
+        var reply = await SutazChat.CompleteAsync(request, pool, rules, gateway.Value, metrics, "", context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Ok(Envelope.Success(context, reply, time));
-    }
-
-    private static async Task<SutazChatReply> CompleteAsync(SutazChatRequest request, UpstreamPool pool, OllamaRequestRules rules,
-        GatewayOptions gateway, GatewayMetrics metrics, string prefix, CancellationToken cancellationToken)
-    {
-        var (ollama, body) = SutazChat.ToOllama(request, gateway, rules, stream: false, prefix);
-        var model = ollama.Model!;
-        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/chat", model, body, streaming: false), cancellationToken).ConfigureAwait(false);
-        await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
-        var answer = await lease.ReadJsonAsync(OllamaJsonContext.Default.OllamaChatResponse).ConfigureAwait(false);
-        metrics.Tokens(model, answer.PromptEvalCount, answer.EvalCount);
-        return new SutazChatReply
-        {
-            Response = answer.Message?.Content ?? "",
-            Model = model,
-            TokensUsed = (answer.PromptEvalCount ?? 0) + (answer.EvalCount ?? 0),
-        };
     }
 
     private static async Task<EmptyHttpResult> ChatStreamAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules,
@@ -200,28 +183,7 @@ internal static class SutazApi
             throw GatewayException.Invalid($"requests has more than {limits.Value.MaxBatchRequests} entries", "requests");
         }
 
-        // Validate everything first, so a bad item fails the whole batch before any upstream call.
-        for (var i = 0; i < requests.Count; i++)
-        {
-            SutazChat.ToOllama(requests[i] ?? throw GatewayException.Invalid("requests must not contain null", $"requests[{i}]"), gateway.Value, rules, stream: false, $"requests[{i}].");
-        }
-
-        var items = new SutazBatchItem[requests.Count];
-        await Parallel.ForAsync(0, requests.Count, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = context.RequestAborted }, async (i, ct) =>
-        {
-            try
-            {
-                var reply = await CompleteAsync(requests[i], pool, rules, gateway.Value, metrics, $"requests[{i}].", ct).ConfigureAwait(false);
-                items[i] = new SutazBatchItem { Index = i, Success = true, Data = reply };
-            }
-            catch (GatewayException error)
-            {
-                items[i] = new SutazBatchItem { Index = i, Error = new EnvelopeError { Code = error.SutazCode, Message = error.Message } };
-            }
-        }).ConfigureAwait(false);
-
-        var result = new SutazBatchReply { Results = [.. items], Succeeded = items.Count(i => i.Success) };
-        result.Failed = items.Length - result.Succeeded;
+        var result = await SutazChat.BatchAsync(requests, pool, rules, gateway.Value, metrics, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Ok(Envelope.Success(context, result, time));
     }
 

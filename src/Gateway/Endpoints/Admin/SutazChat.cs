@@ -3,7 +3,9 @@ using SutazAi.Gateway.Endpoints.Ollama;
 using SutazAi.Gateway.Errors;
 using SutazAi.Gateway.Hosting;
 using SutazAi.Gateway.Protocol.Ollama;
+using SutazAi.Gateway.Observability;
 using SutazAi.Gateway.Protocol.Sutaz;
+using SutazAi.Gateway.Upstreams;
 
 namespace SutazAi.Gateway.Endpoints.Admin;
 
@@ -43,5 +45,51 @@ internal static class SutazChat
         };
         rules.Apply(ollama);
         return (ollama, JsonSerializer.SerializeToUtf8Bytes(ollama, OllamaJsonContext.Default.OllamaChatRequest));
+    }
+
+    /// <summary>One non-streamed chat through the pool (the /api/v1/chat route, its batch form, and chat tasks).</summary>
+    public static async Task<SutazChatReply> CompleteAsync(SutazChatRequest request, UpstreamPool pool, OllamaRequestRules rules,
+        GatewayOptions gateway, GatewayMetrics metrics, string prefix, CancellationToken cancellationToken)
+    {
+        var (ollama, body) = ToOllama(request, gateway, rules, stream: false, prefix);
+        var model = ollama.Model!;
+        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/chat", model, body, streaming: false), cancellationToken).ConfigureAwait(false);
+        await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
+        var answer = await lease.ReadJsonAsync(OllamaJsonContext.Default.OllamaChatResponse).ConfigureAwait(false);
+        metrics.Tokens(model, answer.PromptEvalCount, answer.EvalCount);
+        return new SutazChatReply
+        {
+            Response = answer.Message?.Content ?? "",
+            Model = model,
+            TokensUsed = (answer.PromptEvalCount ?? 0) + (answer.EvalCount ?? 0),
+        };
+    }
+
+    /// <summary>Validates every item first (a bad item fails the whole batch before any upstream call), then runs four at a time.</summary>
+    public static async Task<SutazBatchReply> BatchAsync(IReadOnlyList<SutazChatRequest> requests, UpstreamPool pool, OllamaRequestRules rules,
+        GatewayOptions gateway, GatewayMetrics metrics, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < requests.Count; i++)
+        {
+            ToOllama(requests[i] ?? throw GatewayException.Invalid("requests must not contain null", $"requests[{i}]"), gateway, rules, stream: false, $"requests[{i}].");
+        }
+
+        var items = new SutazBatchItem[requests.Count];
+        await Parallel.ForAsync(0, requests.Count, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            try
+            {
+                var reply = await CompleteAsync(requests[i], pool, rules, gateway, metrics, $"requests[{i}].", ct).ConfigureAwait(false);
+                items[i] = new SutazBatchItem { Index = i, Success = true, Data = reply };
+            }
+            catch (GatewayException error)
+            {
+                items[i] = new SutazBatchItem { Index = i, Error = new EnvelopeError { Code = error.SutazCode, Message = error.Message } };
+            }
+        }).ConfigureAwait(false);
+
+        var result = new SutazBatchReply { Results = [.. items], Succeeded = items.Count(i => i.Success) };
+        result.Failed = items.Length - result.Succeeded;
+        return result;
     }
 }

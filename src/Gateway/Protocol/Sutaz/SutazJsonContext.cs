@@ -17,4 +17,10 @@ namespace SutazAi.Gateway.Protocol.Sutaz;
 [JsonSerializable(typeof(SutazStreamEvent))]
 [JsonSerializable(typeof(SutazStreamError))]
 [JsonSerializable(typeof(HealthReply))]
+[JsonSerializable(typeof(TaskCreateRequest))]
+[JsonSerializable(typeof(Envelope<TaskCreated>))]
+[JsonSerializable(typeof(Envelope<TaskView>))]
+[JsonSerializable(typeof(Envelope<TaskResultView>))]
+[JsonSerializable(typeof(Envelope<TaskPageView>))]
+[JsonSerializable(typeof(TaskEventView))]
 internal sealed partial class SutazJsonContext : JsonSerializerContext;

@@ -34,10 +34,10 @@ internal abstract class SqlTaskStore(Database database, TimeProvider time) : ITa
             {
                 await ExecuteAsync(connection, transaction,
                     "INSERT INTO tasks (id, task_type, payload, priority, status, attempts, max_attempts, fence, run_after, cancel_requested, "
-                    + "idempotency_key, request_hash, created_at, updated_at) VALUES (@id, @type, @payload, @priority, 'queued', 0, @max, 0, @now, @false, "
-                    + "@key, @hash, @now, @now)", cancellationToken,
+                    + "idempotency_key, created_at, updated_at) VALUES (@id, @type, @payload, @priority, 'queued', 0, @max, 0, @now, @false, "
+                    + "@key, @now, @now)", cancellationToken,
                     ("id", id), ("type", task.TaskType), ("payload", task.Payload), ("priority", task.Priority), ("max", task.MaxAttempts),
-                    ("now", now), ("false", false), ("key", task.IdempotencyKey), ("hash", task.RequestHash)).ConfigureAwait(false);
+                    ("now", now), ("false", false), ("key", task.IdempotencyKey)).ConfigureAwait(false);
                 await InsertEventAsync(connection, transaction, id, "queued", null, now, cancellationToken).ConfigureAwait(false);
                 return 0;
             }, cancellationToken).ConfigureAwait(false);

@@ -33,7 +33,7 @@ internal sealed record TaskRecord(
     DateTimeOffset? CompletedAt);
 
 /// <summary>What a client asks to enqueue.</summary>
-internal sealed record NewTask(string TaskType, string Payload, int Priority, int MaxAttempts, string? IdempotencyKey, string? RequestHash);
+internal sealed record NewTask(string TaskType, string Payload, int Priority, int MaxAttempts, string? IdempotencyKey);
 
 /// <summary>One stored progress event of a task (queued, started, progress, completed, failed, cancelled, retrying).</summary>
 internal sealed record TaskEventRecord(string TaskId, int Seq, string EventType, string? Data, DateTimeOffset CreatedAt);

@@ -14,7 +14,6 @@ CREATE TABLE tasks (
     result           text NULL,
     last_error       text NULL,
     idempotency_key  text NULL UNIQUE,
-    request_hash     text NULL,
     created_at       bigint NOT NULL,
     updated_at       bigint NOT NULL,
     completed_at     bigint NULL

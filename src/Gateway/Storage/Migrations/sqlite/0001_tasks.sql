@@ -14,7 +14,6 @@ CREATE TABLE tasks (
     result           TEXT NULL,
     last_error       TEXT NULL,
     idempotency_key  TEXT NULL UNIQUE,
-    request_hash     TEXT NULL,
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL,
     completed_at     INTEGER NULL

@@ -1,0 +1,21 @@
+using System.Text.Json;
+
+namespace SutazAi.Gateway.Tasks;
+
+/// <summary>
+/// Runs one task type. <see cref="Validate"/> runs at enqueue so a bad payload is a 400, not a failed task;
+/// <see cref="RunAsync"/> runs one attempt and may run more than once (at-least-once delivery).
+/// </summary>
+internal interface ITaskHandler
+{
+    string TaskType { get; }
+
+    /// <summary>Throws a 400 <see cref="Errors.GatewayException"/> naming the payload field at fault.</summary>
+    void Validate(JsonElement payload);
+
+    /// <summary>The result as JSON. A <see cref="Errors.GatewayException"/> that is not an upstream fault fails the task for good.</summary>
+    Task<string> RunAsync(TaskExecution execution, CancellationToken cancellationToken);
+}
+
+/// <summary>What a handler gets for one attempt: the task, its payload, and a way to report progress events.</summary>
+internal sealed record TaskExecution(string TaskId, int Attempt, JsonElement Payload, Func<string, string?, Task> ReportAsync);
