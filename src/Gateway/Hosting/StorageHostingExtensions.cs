@@ -33,6 +33,8 @@ internal static class StorageHostingExtensions
 
         // Registered before the workers, so migrations are applied before the first claim.
         services.AddHostedService<StorageInitializer>();
+        services.TryAddSingleton<StoreHealth>();
+        services.AddHostedService<StoreHealthMonitor>();
         return builder;
     }
 
@@ -47,6 +49,7 @@ internal static class StorageHostingExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskHandler, ChatBatchTaskHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskHandler, EmbedTaskHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskHandler, ModelPullTaskHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskHandler, EchoTaskHandler>());
         services.AddHostedService<TaskWorkerService>();
         return builder;
     }

@@ -16,11 +16,8 @@ public abstract class CrashRecoveryContract
 
     private protected abstract Task<Dictionary<string, string?>> StoreSettingsAsync();
 
-    [Fact]
-    public async Task Replica_KilledMidWork_AnotherReplicaFinishesEveryTaskOnce()
+    private async Task<Dictionary<string, string?>> SettingsAsync(FakeOllama fake)
     {
-        await using var fake = await FakeOllama.StartAsync(Model);
-        fake.Script("/api/chat", _ => new FakeReply { Chunks = [FakeOllama.ChatLine(Model, "done", done: true)], DelayBeforeHeaders = TimeSpan.FromMilliseconds(150) });
         var settings = await StoreSettingsAsync();
         settings["Ollama:Servers:0"] = fake.BaseUri.ToString();
         settings["Ollama:HealthInterval"] = "00:10:00";
@@ -30,6 +27,61 @@ public abstract class CrashRecoveryContract
         settings["Tasks:RescueInterval"] = "00:00:00.200";
         settings["Tasks:PollInterval"] = "00:00:00.050";
         settings["Tasks:EventPollInterval"] = "00:00:00.050";
+        return settings;
+    }
+
+    /// <summary>CR-06: two replicas with four workers each drain one queue; no task is claimed twice without a crash.</summary>
+    [Fact]
+    public async Task TwoReplicas_CompetingClaimers_EachTaskRunsExactlyOnce()
+    {
+        const int count = 300;
+        await using var fake = await FakeOllama.StartAsync(Model);
+        var settings = await SettingsAsync(fake);
+        settings["Tasks:LeaseDuration"] = "00:00:30";
+        await using var first = await GatewayProcess.StartAsync(settings);
+        await using var second = await GatewayProcess.StartAsync(settings);
+
+        // A third replica without workers takes the requests, so both worker replicas only see the tasks by claiming.
+        settings["Tasks:Workers"] = "0";
+        await using var front = await GatewayProcess.StartAsync(settings);
+        using var client = new HttpClient { BaseAddress = front.BaseAddress };
+        var ids = new List<string>();
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+        {
+            var response = await client.PostAsync("/api/v1/tasks", new StringContent($$$"""{"task_type":"echo","payload":{"n":{{{i}}}},"priority":{{{i % 11}}}}""", Encoding.UTF8, "application/json"), ct);
+            response.EnsureSuccessStatusCode();
+            var id = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("data").GetProperty("task_id").GetString()!;
+            lock (ids)
+            {
+                ids.Add(id);
+            }
+        });
+
+        using var one = new HttpClient { BaseAddress = first.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        using var two = new HttpClient { BaseAddress = second.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+        var workers = new HashSet<string>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var events = await (i % 2 == 0 ? one : two).GetStringAsync($"/api/v1/tasks/{ids[i]}/events");
+            var started = events.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal))
+                .Select(l => JsonDocument.Parse(l["data: ".Length..]).RootElement).Where(e => e.GetProperty("type").GetString() == "started").ToList();
+            Assert.Single(started);
+            workers.Add(started[0].GetProperty("data").GetProperty("worker").GetString()![..^2]);
+            Assert.Contains("event: completed", events, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(2, workers.Count);
+        var completed = JsonDocument.Parse(await one.GetStringAsync("/api/v1/tasks?status=completed&per_page=1")).RootElement;
+        Assert.Equal(count, completed.GetProperty("data").GetProperty("total").GetInt64());
+    }
+
+    [Fact]
+    public async Task Replica_KilledMidWork_AnotherReplicaFinishesEveryTaskOnce()
+    {
+        await using var fake = await FakeOllama.StartAsync(Model);
+        fake.Script("/api/chat", _ => new FakeReply { Chunks = [FakeOllama.ChatLine(Model, "done", done: true)], DelayBeforeHeaders = TimeSpan.FromMilliseconds(150) });
+        var settings = await SettingsAsync(fake);
 
         var ids = new List<string>();
         await using (var first = await GatewayProcess.StartAsync(settings))

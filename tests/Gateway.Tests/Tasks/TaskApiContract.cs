@@ -14,6 +14,9 @@ public abstract class TaskApiContract
     /// <summary>Settings that select the store under test (empty: the SQLite default).</summary>
     private protected abstract Task<Dictionary<string, string?>> StoreSettingsAsync();
 
+    /// <summary>How /api/v1/health/detailed names the store under test.</summary>
+    private protected abstract string ProviderName { get; }
+
     private async Task<GatewayFactory> GatewayAsync(FakeOllama fake, Dictionary<string, string?>? extra = null)
     {
         var settings = await StoreSettingsAsync();
@@ -214,6 +217,24 @@ public abstract class TaskApiContract
         Assert.Equal("success", result.GetProperty("result").GetProperty("status").GetString());
         var tags = await client.GetStringAsync("/api/tags");
         Assert.Contains("qwen2:0.5b", tags, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Health_ReportsTheStoreAndItsState()
+    {
+        await using var fake = await FakeOllama.StartAsync(Model);
+        await using var gateway = await GatewayAsync(fake);
+        var client = gateway.Client();
+        await gateway.Service<SutazAi.Gateway.Storage.StoreHealth>().CheckAsync(TimeProvider.System, TimeSpan.FromSeconds(5), default);
+
+        var health = JsonDocument.Parse(await client.GetStringAsync("/health")).RootElement;
+        var detail = JsonDocument.Parse(await client.GetStringAsync("/api/v1/health/detailed")).RootElement.GetProperty("data");
+
+        Assert.Equal("healthy", health.GetProperty("services").GetProperty("database").GetString());
+        var database = detail.GetProperty("services").GetProperty("database");
+        Assert.Equal("healthy", database.GetProperty("status").GetString());
+        Assert.Equal(ProviderName, database.GetProperty("provider").GetString());
+        Assert.True(database.GetProperty("latency_ms").GetDouble() >= 0);
     }
 
     [Fact]

@@ -10,6 +10,7 @@ using SutazAi.Gateway.Hosting;
 using SutazAi.Gateway.Observability;
 using SutazAi.Gateway.Protocol.Ollama;
 using SutazAi.Gateway.Protocol.Sutaz;
+using SutazAi.Gateway.Storage;
 using SutazAi.Gateway.Streaming;
 using SutazAi.Gateway.Upstreams;
 
@@ -38,21 +39,24 @@ internal static class SutazApi
         return group;
     }
 
-    private static JsonHttpResult<HealthReply> Health(HttpContext context, UpstreamPool pool, TimeProvider time)
+    /// <summary>Readiness from cached state: 503 only when no Ollama server answers; a database outage degrades (inference still works).</summary>
+    private static JsonHttpResult<HealthReply> Health(HttpContext context, UpstreamPool pool, StoreHealth store, TimeProvider time)
     {
         var healthy = pool.Servers.Count(s => s.Healthy);
-        var status = healthy == pool.Servers.Count ? "healthy" : healthy > 0 ? "degraded" : "unhealthy";
+        var ollama = healthy == pool.Servers.Count ? "healthy" : healthy > 0 ? "degraded" : "unhealthy";
+        var database = store.Healthy ? "healthy" : "unhealthy";
+        var status = ollama == "unhealthy" ? "unhealthy" : ollama == "degraded" || !store.Healthy ? "degraded" : "healthy";
         var reply = new HealthReply
         {
             Status = status,
             Timestamp = time.GetUtcNow(),
-            Services = new() { ["ollama"] = status },
+            Services = new() { ["ollama"] = ollama, ["database"] = database },
             Performance = new HealthPerformance { ResponseTimeMs = RequestTiming.ElapsedMilliseconds(context, time) ?? 0 },
         };
         return TypedResults.Json(reply, SutazJsonContext.Default.HealthReply, statusCode: healthy > 0 ? 200 : 503);
     }
 
-    private static Ok<Envelope<DetailedHealth>> DetailedHealth(HttpContext context, UpstreamPool pool, GatewayMetrics metrics, TimeProvider time)
+    private static Ok<Envelope<DetailedHealth>> DetailedHealth(HttpContext context, UpstreamPool pool, StoreHealth store, GatewayMetrics metrics, TimeProvider time)
     {
         var servers = pool.Servers.Select(s => new ServerHealth
         {
@@ -75,7 +79,17 @@ internal static class SutazApi
         {
             OverallStatus = overall,
             Timestamp = time.GetUtcNow(),
-            Services = new DetailedServices { Ollama = new OllamaHealth { Status = overall, Servers = servers } },
+            Services = new DetailedServices
+            {
+                Ollama = new OllamaHealth { Status = overall, Servers = servers },
+                Database = new DatabaseHealth
+                {
+                    Status = store.Healthy ? "healthy" : "unhealthy",
+                    Provider = store.Provider == StoreProvider.Postgres ? "postgresql" : "sqlite",
+                    LatencyMs = store.LatencyMs,
+                    LastChecked = store.LastChecked,
+                },
+            },
             PerformanceMetrics = new PerformanceMetrics
             {
                 RequestsTotal = metrics.RequestCount,
@@ -101,6 +115,11 @@ internal static class SutazApi
         foreach (var server in servers.Where(s => s.CircuitBreaker != "closed"))
         {
             detail.Alerts.Add($"{server.Name} circuit is {server.CircuitBreaker}");
+        }
+
+        if (!store.Healthy)
+        {
+            detail.Alerts.Add("the database is unreachable: task and state routes answer 503");
         }
 
         if (healthy == 0)

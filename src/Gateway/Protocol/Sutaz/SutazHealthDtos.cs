@@ -31,6 +31,15 @@ internal sealed class DetailedHealth
 internal sealed class DetailedServices
 {
     [JsonPropertyName("ollama")] public OllamaHealth Ollama { get; set; } = new();
+    [JsonPropertyName("database")] public DatabaseHealth Database { get; set; } = new();
+}
+
+internal sealed class DatabaseHealth
+{
+    [JsonPropertyName("status")] public string Status { get; set; } = "";
+    [JsonPropertyName("provider")] public string Provider { get; set; } = "";
+    [JsonPropertyName("latency_ms"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public double? LatencyMs { get; set; }
+    [JsonPropertyName("last_checked"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public DateTimeOffset? LastChecked { get; set; }
 }
 
 internal sealed class OllamaHealth
