@@ -45,6 +45,7 @@ internal static class StorageHostingExtensions
         services.AddOptions<TaskQueueOptions>().BindConfiguration(TaskQueueOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TaskQueueOptions>, TaskQueueOptionsValidator>());
         services.TryAddSingleton<TaskSignal>();
+        services.TryAddSingleton<QueueDepth>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskHandler, ChatTaskHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskHandler, ChatBatchTaskHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskHandler, EmbedTaskHandler>());

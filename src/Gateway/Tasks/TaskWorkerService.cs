@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using SutazAi.Gateway.Errors;
 using SutazAi.Gateway.Hosting;
@@ -30,38 +31,83 @@ internal sealed partial class TaskWorkerService(ITaskStore store, IEnumerable<IT
         // Running tasks keep going for the grace period after shutdown starts, then are cancelled and released.
         using var grace = new CancellationTokenSource();
         using var startGrace = stoppingToken.Register(() => grace.CancelAfter(_options.ShutdownGrace));
-        var loops = Enumerable.Range(0, _options.Workers).Select(i => WorkerLoopAsync($"{_replica}:{i}", stoppingToken, grace.Token)).ToList();
+        using var idle = new SemaphoreSlim(_options.Workers, _options.Workers);
+        var channel = Channel.CreateBounded<TaskRecord>(new BoundedChannelOptions(_options.Workers) { SingleWriter = true });
+        var loops = Enumerable.Range(0, _options.Workers).Select(_ => WorkAsync(channel.Reader, idle, grace.Token)).ToList();
         loops.Add(RescueLoopAsync(stoppingToken));
+        await ClaimLoopAsync(channel.Writer, idle, stoppingToken).ConfigureAwait(false);
         await Task.WhenAll(loops).ConfigureAwait(false);
     }
 
-    private async Task WorkerLoopAsync(string worker, CancellationToken stopping, CancellationToken grace)
+    /// <summary>
+    /// One claimer per replica: it claims as many due tasks as there are idle workers, in one transaction, and hands
+    /// them over. Claiming only for idle workers means no claimed task waits in memory while its lease runs.
+    /// </summary>
+    private async Task ClaimLoopAsync(ChannelWriter<TaskRecord> tasks, SemaphoreSlim idle, CancellationToken stopping)
     {
-        while (!stopping.IsCancellationRequested)
+        try
         {
-            IReadOnlyList<TaskRecord> claimed;
+            while (!stopping.IsCancellationRequested)
+            {
+                await idle.WaitAsync(stopping).ConfigureAwait(false);
+                var free = 1;
+                while (free < _options.Workers && idle.Wait(0, CancellationToken.None))
+                {
+                    free++;
+                }
+
+                IReadOnlyList<TaskRecord> claimed;
+                try
+                {
+                    claimed = await store.ClaimAsync(_replica, free, _options.LeaseDuration, stopping).ConfigureAwait(false);
+                }
+                catch (DbException e)
+                {
+                    idle.Release(free);
+                    LogStoreUnavailable(logger, e.GetType().Name);
+                    await signal.WaitAsync(_options.PollInterval * 5, time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    continue;
+                }
+
+                if (claimed.Count < free)
+                {
+                    idle.Release(free - claimed.Count);
+                }
+
+                foreach (var task in claimed)
+                {
+                    // Never blocks: the channel holds as many tasks as there are workers, and each claimed task has one.
+                    await tasks.WriteAsync(task, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                if (claimed.Count == 0)
+                {
+                    await signal.WaitAsync(_options.PollInterval, time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            LogClaimerStopped(logger);
+        }
+        finally
+        {
+            tasks.Complete();
+        }
+    }
+
+    private async Task WorkAsync(ChannelReader<TaskRecord> tasks, SemaphoreSlim idle, CancellationToken grace)
+    {
+        await foreach (var task in tasks.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
             try
             {
-                claimed = await store.ClaimAsync(worker, 1, _options.LeaseDuration, stopping).ConfigureAwait(false);
+                await RunAsync(task, grace).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            finally
             {
-                return;
+                idle.Release();
             }
-            catch (DbException e)
-            {
-                LogStoreUnavailable(logger, e.GetType().Name);
-                await signal.WaitAsync(_options.PollInterval * 5, time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                continue;
-            }
-
-            if (claimed.Count == 0)
-            {
-                await signal.WaitAsync(_options.PollInterval, time, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                continue;
-            }
-
-            await RunAsync(claimed[0], grace).ConfigureAwait(false);
         }
     }
 
@@ -210,6 +256,9 @@ internal sealed partial class TaskWorkerService(ITaskStore store, IEnumerable<IT
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Re-queued {Count} task(s) whose worker stopped renewing its lease")]
     private static partial void LogRescued(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Task claimer stopped")]
+    private static partial void LogClaimerStopped(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Lease rescuer stopped")]
     private static partial void LogRescuerStopped(ILogger logger);

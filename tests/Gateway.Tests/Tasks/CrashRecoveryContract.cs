@@ -67,7 +67,7 @@ public abstract class CrashRecoveryContract
             var started = events.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal))
                 .Select(l => JsonDocument.Parse(l["data: ".Length..]).RootElement).Where(e => e.GetProperty("type").GetString() == "started").ToList();
             Assert.Single(started);
-            workers.Add(started[0].GetProperty("data").GetProperty("worker").GetString()![..^2]);
+            workers.Add(started[0].GetProperty("data").GetProperty("worker").GetString()!);
             Assert.Contains("event: completed", events, StringComparison.Ordinal);
         }
 

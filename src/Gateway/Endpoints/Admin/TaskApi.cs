@@ -31,7 +31,7 @@ internal static class TaskApi
     }
 
     private static async Task<Results<Created<Envelope<TaskCreated>>, Ok<Envelope<TaskCreated>>>> CreateAsync(HttpContext context, ITaskStore store,
-        IEnumerable<ITaskHandler> handlers, TaskSignal signal, IOptions<TaskQueueOptions> options, TimeProvider time)
+        IEnumerable<ITaskHandler> handlers, TaskSignal signal, QueueDepth depth, IOptions<TaskQueueOptions> options, TimeProvider time)
     {
         var request = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.TaskCreateRequest).ConfigureAwait(false);
         var type = request.TaskType ?? throw GatewayException.Invalid("task_type is required", "task_type");
@@ -53,7 +53,7 @@ internal static class TaskApi
         {
             TaskId = task.Id,
             Status = task.Status,
-            EstimatedCompletion = TaskStatus.IsTerminal(task.Status) ? task.CompletedAt : await EstimateAsync(store, options.Value, time, context.RequestAborted).ConfigureAwait(false),
+            EstimatedCompletion = TaskStatus.IsTerminal(task.Status) ? task.CompletedAt : await EstimateAsync(depth, options.Value, time, context.RequestAborted).ConfigureAwait(false),
         };
         if (result.Outcome == EnqueueOutcome.Existing)
         {
@@ -205,9 +205,9 @@ internal static class TaskApi
     };
 
     /// <summary>A rough estimate: the queue ahead spread over this replica's workers, at a configured time per task.</summary>
-    private static async Task<DateTimeOffset> EstimateAsync(ITaskStore store, TaskQueueOptions options, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<DateTimeOffset> EstimateAsync(QueueDepth depth, TaskQueueOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
-        var queued = (await store.ListAsync(TaskStatus.Queued, null, 1, 1, cancellationToken).ConfigureAwait(false)).Total;
+        var queued = await depth.GetAsync(cancellationToken).ConfigureAwait(false);
         var rounds = Math.Ceiling((double)queued / Math.Max(1, options.Workers));
         return time.GetUtcNow() + (options.EstimatedTaskDuration * Math.Max(1, rounds));
     }

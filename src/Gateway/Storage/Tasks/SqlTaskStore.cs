@@ -49,7 +49,9 @@ internal abstract class SqlTaskStore(Database database, TimeProvider time) : ITa
             return Same(winner!, task);
         }
 
-        return new EnqueueResult(EnqueueOutcome.Created, await GetAsync(id, cancellationToken).ConfigureAwait(false));
+        var at = Time(now);
+        return new EnqueueResult(EnqueueOutcome.Created, new TaskRecord(id, task.TaskType, task.Payload, task.Priority, TaskStatus.Queued, 0,
+            task.MaxAttempts, 0, at, null, null, false, null, null, at, at, null));
     }
 
     public async Task<TaskRecord?> GetAsync(string id, CancellationToken cancellationToken)
