@@ -18,9 +18,9 @@ CREATE TABLE tasks (
     updated_at       INTEGER NOT NULL,
     completed_at     INTEGER NULL
 );
-CREATE INDEX tasks_claim ON tasks (priority DESC, created_at) WHERE status = 'queued';
+CREATE INDEX tasks_claim ON tasks (priority DESC, created_at, id) WHERE status = 'queued';
 CREATE INDEX tasks_lease ON tasks (lease_expires_at) WHERE status = 'running';
-CREATE INDEX tasks_list ON tasks (created_at DESC);
+CREATE INDEX tasks_list ON tasks (created_at DESC, id DESC);
 
 CREATE TABLE task_events (
     task_id    TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
