@@ -68,6 +68,17 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>SIGTERM: a graceful stop, as a container runtime or systemd sends it.</summary>
+    public async Task TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", $"-TERM {_process.Id}"))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     public async ValueTask DisposeAsync()
     {
         await KillAsync();

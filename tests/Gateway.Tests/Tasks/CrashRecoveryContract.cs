@@ -77,6 +77,35 @@ public abstract class CrashRecoveryContract
     }
 
     [Fact]
+    public async Task Replica_Terminated_ReleasesRunningTaskWithoutUsingAnAttempt()
+    {
+        await using var fake = await FakeOllama.StartAsync(Model);
+        fake.Script("/api/chat", _ => new FakeReply { Chunks = [FakeOllama.ChatLine(Model, "late", done: true)], HeadersGate = new TaskCompletionSource().Task });
+        var settings = await SettingsAsync(fake);
+        settings["Tasks:ShutdownGrace"] = "00:00:00.300";
+        string id;
+        await using (var worker = await GatewayProcess.StartAsync(settings))
+        {
+            using var client = new HttpClient { BaseAddress = worker.BaseAddress };
+            var response = await client.PostAsync("/api/v1/tasks",
+                new StringContent("""{"task_type":"chat","payload":{"model":"llama3:latest","message":"long"}}""", Encoding.UTF8, "application/json"));
+            id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetProperty("task_id").GetString()!;
+            await fake.WaitForRequestsAsync("/api/chat", 1).WaitAsync(TimeSpan.FromSeconds(30));
+
+            await worker.TerminateAsync();
+        }
+
+        await fake.RequestsTo("/api/chat")[0].Aborted.WaitAsync(TimeSpan.FromSeconds(5));
+        settings["Tasks:Workers"] = "0";
+        await using var reader = await GatewayProcess.StartAsync(settings);
+        using var http = new HttpClient { BaseAddress = reader.BaseAddress };
+        var task = JsonDocument.Parse(await http.GetStringAsync($"/api/v1/tasks/{id}")).RootElement.GetProperty("data");
+        Assert.Equal("queued", task.GetProperty("status").GetString());
+        Assert.Equal(0, task.GetProperty("attempts").GetInt32());
+        Assert.False(task.GetProperty("cancel_requested").GetBoolean());
+    }
+
+    [Fact]
     public async Task Replica_KilledMidWork_AnotherReplicaFinishesEveryTaskOnce()
     {
         await using var fake = await FakeOllama.StartAsync(Model);
