@@ -45,10 +45,12 @@ internal static class GatewayHostingExtensions
         // The exporter listens from the start: measurements made before its first scrape would be lost otherwise.
         app.Services.GetRequiredService<PrometheusExporter>();
         app.UseMiddleware<GatewayExceptionMiddleware>();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.MapSutazApi();
         app.MapOpenAiApi();
         app.MapOllamaApi();
         app.MapTaskApi();
+        app.MapTaskSocket();
         return app;
     }
 

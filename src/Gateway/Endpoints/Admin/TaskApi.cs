@@ -138,36 +138,30 @@ internal static class TaskApi
         await FindAsync(store, id, ct).ConfigureAwait(false);
         var after = int.TryParse(context.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var resume) ? resume : 0;
         using var writer = ResponseStreamWriter.StartSse(context.Response);
-        var quiet = TimeSpan.Zero;
+        await using var events = TaskEventFeed.FollowAsync(store, id, after, options.Value.EventPollInterval, time, ct).GetAsyncEnumerator(ct);
+        var next = events.MoveNextAsync().AsTask();
         while (true)
         {
-            var events = await store.EventsAsync(id, after, ct).ConfigureAwait(false);
-            foreach (var e in events)
+            // A comment every 15 s keeps proxies from closing a quiet stream while a long task runs.
+            using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
-                var view = new TaskEventView
+                if (await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(15), time, quiet.Token)).ConfigureAwait(false) != next)
                 {
-                    TaskId = e.TaskId,
-                    Seq = e.Seq,
-                    Type = e.EventType,
-                    Data = e.Data is null ? null : JsonDocument.Parse(e.Data).RootElement.Clone(),
-                    CreatedAt = e.CreatedAt,
-                };
-                await writer.WriteSseEventAsync(e.Seq.ToString(CultureInfo.InvariantCulture), e.EventType, view, SutazJsonContext.Default.TaskEventView, ct).ConfigureAwait(false);
-                after = e.Seq;
-                if (e.EventType is "completed" or "failed" or "cancelled")
-                {
-                    return TypedResults.Empty;
+                    await writer.WriteCommentAsync("keep-alive", ct).ConfigureAwait(false);
+                    continue;
                 }
+
+                await quiet.CancelAsync().ConfigureAwait(false);
             }
 
-            quiet = events.Count > 0 ? TimeSpan.Zero : quiet + options.Value.EventPollInterval;
-            if (quiet >= TimeSpan.FromSeconds(15))
+            if (!await next.ConfigureAwait(false))
             {
-                await writer.WriteCommentAsync("keep-alive", ct).ConfigureAwait(false);
-                quiet = TimeSpan.Zero;
+                return TypedResults.Empty;
             }
 
-            await Task.Delay(options.Value.EventPollInterval, time, ct).ConfigureAwait(false);
+            var e = events.Current;
+            await writer.WriteSseEventAsync(e.Seq.ToString(CultureInfo.InvariantCulture), e.Type, e, SutazJsonContext.Default.TaskEventView, ct).ConfigureAwait(false);
+            next = events.MoveNextAsync().AsTask();
         }
     }
 

@@ -23,4 +23,6 @@ namespace SutazAi.Gateway.Protocol.Sutaz;
 [JsonSerializable(typeof(Envelope<TaskResultView>))]
 [JsonSerializable(typeof(Envelope<TaskPageView>))]
 [JsonSerializable(typeof(TaskEventView))]
+[JsonSerializable(typeof(TaskSubscribeMessage))]
+[JsonSerializable(typeof(SocketError))]
 internal sealed partial class SutazJsonContext : JsonSerializerContext;

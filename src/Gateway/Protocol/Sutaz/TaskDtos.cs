@@ -61,3 +61,17 @@ internal sealed class TaskEventView
     [JsonPropertyName("data"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public JsonElement? Data { get; set; }
     [JsonPropertyName("created_at")] public DateTimeOffset CreatedAt { get; set; }
 }
+
+/// <summary>A /ws/tasks client message.</summary>
+internal sealed class TaskSubscribeMessage
+{
+    [JsonPropertyName("action")] public string? Action { get; set; }
+    [JsonPropertyName("task_id")] public string? TaskId { get; set; }
+}
+
+/// <summary>A /ws/tasks error message.</summary>
+internal sealed class SocketError
+{
+    [JsonPropertyName("type")] public string Type { get; set; } = "error";
+    [JsonPropertyName("error")] public EnvelopeError Error { get; set; } = new();
+}
