@@ -7,23 +7,19 @@ namespace SutazAi.Gateway.Tests.Infrastructure;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster for the test run: initdb in a temporary directory, started on a free loopback
-/// port, stopped and deleted at the end. Uses SUTAZAI_TEST_POSTGRES instead when it is set. Each test gets its
-/// own database. PostgreSQL missing is a failure, not a skip (scripts/test.sh installs it).
+/// port, stopped and deleted at the end. Each test gets its
+/// own database; outage tests stop and start the cluster (the collection runs its tests one at a time).
+/// PostgreSQL missing is a failure, not a skip (scripts/test.sh installs it).
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
     private string? _directory;
     private string? _binaries;
     private string _adminConnection = "";
+    private int _port;
 
     public async Task InitializeAsync()
     {
-        if (Environment.GetEnvironmentVariable("SUTAZAI_TEST_POSTGRES") is { Length: > 0 } external)
-        {
-            _adminConnection = external;
-            return;
-        }
-
         _binaries = Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => d, StringComparer.Ordinal)
             .Select(d => Path.Combine(d, "bin")).FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
             ?? throw new InvalidOperationException("PostgreSQL server binaries not found under /usr/lib/postgresql; run scripts/test.sh (it installs them).");
@@ -33,11 +29,17 @@ public sealed class PostgresServer : IAsyncLifetime
             // The postgres user (tools run as it when the tests run as root) must be able to write here.
             File.SetUnixFileMode(_directory, (UnixFileMode)0x1FF);
         }
-        var port = FreePort();
+        _port = FreePort();
         await RunAsync("initdb", $"-D {_directory}/data -U postgres -A trust --no-sync -E UTF8");
-        await RunAsync("pg_ctl", $"-D {_directory}/data -w -t 60 -l {_directory}/log -o \"-p {port} -c listen_addresses=127.0.0.1 -k {_directory} -c fsync=off -c max_connections=200\" start");
-        _adminConnection = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false";
+        await StartAsync();
+        _adminConnection = $"Host=127.0.0.1;Port={_port};Username=postgres;Database=postgres;Pooling=false";
     }
+
+    public Task StartAsync() => RunAsync("pg_ctl",
+        $"-D {_directory}/data -w -t 60 -l {_directory}/log -o \"-p {_port} -c listen_addresses=127.0.0.1 -k {_directory} -c fsync=off -c max_connections=200\" start");
+
+    /// <summary>An outage: "fast" closes client connections and stops; "immediate" is a crash-like stop.</summary>
+    public Task StopAsync(string mode = "fast") => RunAsync("pg_ctl", $"-D {_directory}/data -m {mode} -w stop");
 
     /// <summary>A fresh, empty database; its connection string.</summary>
     public async Task<string> CreateDatabaseAsync()

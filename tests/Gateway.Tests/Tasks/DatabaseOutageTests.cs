@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using SutazAi.Gateway.Storage;
+using SutazAi.Gateway.Tests.Infrastructure;
+using SutazAi.TestKit;
+
+namespace SutazAi.Gateway.Tests.Tasks;
+
+/// <summary>RELIABILITY.md ST-01 (API part): PostgreSQL stops and comes back while the gateway runs.</summary>
+[Collection(PostgresTests.Name)]
+public sealed class DatabaseOutageTests(PostgresServer server)
+{
+    private const string Chat = """{"task_type":"chat","payload":{"model":"llama3:latest","message":"hi"}}""";
+
+    [Theory]
+    [InlineData("fast")]
+    [InlineData("immediate")]
+    public async Task PostgresDown_Clean503AndDegradedHealth_RecoversWithoutRestart(string stopMode)
+    {
+        await using var fake = await FakeOllama.StartAsync("llama3:latest");
+        await using var gateway = new GatewayFactory([fake.BaseUri], new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = await server.CreateDatabaseAsync(),
+            ["Tasks:PollInterval"] = "00:00:00.050",
+            ["Tasks:EventPollInterval"] = "00:00:00.020",
+        });
+        var client = gateway.Client();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/api/v1/tasks", new StringContent(Chat, Encoding.UTF8, "application/json"))).StatusCode);
+
+        await server.StopAsync(stopMode);
+        try
+        {
+            var down = await client.PostAsync("/api/v1/tasks", new StringContent(Chat, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+            Assert.Equal("5", down.Headers.GetValues("Retry-After").Single());
+            var body = await down.Content.ReadAsStringAsync();
+            Assert.Equal("DATABASE_ERROR", JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("code").GetString());
+            Assert.DoesNotContain("Npgsql", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("127.0.0.1", body, StringComparison.Ordinal);
+
+            await gateway.Service<StoreHealth>().CheckAsync(TimeProvider.System, TimeSpan.FromSeconds(2), default);
+            var health = await client.GetAsync("/health");
+            var services = JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement.GetProperty("services");
+            Assert.Equal("unhealthy", services.GetProperty("database").GetString());
+
+            // Inference does not depend on the database.
+            var chat = await client.PostAsync("/api/chat", new StringContent("""{"model":"llama3:latest","stream":false,"messages":[{"role":"user","content":"x"}]}""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, chat.StatusCode);
+        }
+        finally
+        {
+            await server.StartAsync();
+        }
+
+        // The pool recovers on its own: at most the first use of each broken pooled connection fails (cleanly).
+        string? id = null;
+        for (var attempt = 0; attempt < 5 && id is null; attempt++)
+        {
+            var response = await client.PostAsync("/api/v1/tasks", new StringContent(Chat, Encoding.UTF8, "application/json"));
+            Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.ServiceUnavailable, $"{response.StatusCode}");
+            id = response.StatusCode == HttpStatusCode.Created
+                ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetProperty("task_id").GetString()
+                : null;
+        }
+
+        Assert.NotNull(id);
+        var events = await client.GetStringAsync($"/api/v1/tasks/{id}/events").WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("event: completed", events, StringComparison.Ordinal);
+    }
+}
