@@ -61,7 +61,9 @@ internal sealed partial class TaskWorkerService(ITaskStore store, IEnumerable<IT
                 {
                     claimed = await store.ClaimAsync(_replica, free, _options.LeaseDuration, stopping).ConfigureAwait(false);
                 }
-                catch (DbException e)
+#pragma warning disable CA1031 // The claimer must outlive a store outage or a driver fault; it backs off and tries again.
+                catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
                 {
                     idle.Release(free);
                     LogStoreUnavailable(logger, e.GetType().Name);
@@ -103,6 +105,18 @@ internal sealed partial class TaskWorkerService(ITaskStore store, IEnumerable<IT
             try
             {
                 await RunAsync(task, grace).ConfigureAwait(false);
+            }
+            catch (DbException e)
+            {
+                // The outcome could not be recorded. The lease runs out and the rescuer re-queues the task
+                // (at-least-once), so nothing is lost; the worker itself carries on.
+                LogOutcomeNotRecorded(logger, task.Id, e.GetType().Name);
+            }
+#pragma warning disable CA1031 // Boundary of one worker: whatever one task does, the worker must survive for the next.
+            catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
+                LogHandlerCrashed(logger, e, task.Id, task.TaskType);
             }
             finally
             {
@@ -218,7 +232,9 @@ internal sealed partial class TaskWorkerService(ITaskStore store, IEnumerable<IT
                         signal.Notify();
                     }
                 }
-                catch (DbException e)
+#pragma warning disable CA1031 // The rescuer must outlive a store outage or a driver fault; it tries again next tick.
+                catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
                 {
                     LogStoreUnavailable(logger, e.GetType().Name);
                 }
@@ -247,6 +263,9 @@ internal sealed partial class TaskWorkerService(ITaskStore store, IEnumerable<IT
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task store unavailable ({Error}); workers back off")]
     private static partial void LogStoreUnavailable(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outcome of task {TaskId} not recorded ({Error}); it runs again when its lease expires")]
+    private static partial void LogOutcomeNotRecorded(ILogger logger, string taskId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId} finished after its lease was lost; the result was discarded")]
     private static partial void LogStaleCompletion(ILogger logger, string taskId);

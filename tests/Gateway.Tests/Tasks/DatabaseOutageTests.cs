@@ -68,4 +68,48 @@ public sealed class DatabaseOutageTests(PostgresServer server)
         var events = await client.GetStringAsync($"/api/v1/tasks/{id}/events").WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Contains("event: completed", events, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task PostgresDownWhileTaskRuns_WorkersSurviveAndTaskIsRerunAfterItsLease()
+    {
+        await using var fake = await FakeOllama.StartAsync("llama3:latest");
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        fake.Script("/api/chat", _ => Interlocked.Increment(ref calls) == 1
+            ? new FakeReply { Chunks = [FakeOllama.ChatLine("llama3:latest", "first", done: true)], HeadersGate = release.Task }
+            : FakeReply.Json(FakeOllama.ChatLine("llama3:latest", "second", done: true)));
+        await using var gateway = new GatewayFactory([fake.BaseUri], new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = await server.CreateDatabaseAsync(),
+            ["Tasks:Workers"] = "1",
+            ["Tasks:PollInterval"] = "00:00:00.050",
+            ["Tasks:EventPollInterval"] = "00:00:00.020",
+            ["Tasks:LeaseDuration"] = "00:00:01",
+            ["Tasks:HeartbeatInterval"] = "00:00:00.200",
+            ["Tasks:RescueInterval"] = "00:00:00.200",
+        });
+        var client = gateway.Client();
+        var created = await client.PostAsync("/api/v1/tasks", new StringContent(Chat, Encoding.UTF8, "application/json"));
+        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetProperty("task_id").GetString()!;
+        await fake.WaitForRequestsAsync("/api/chat", 1).WaitAsync(TimeSpan.FromSeconds(10));
+
+        await server.StopAsync("immediate");
+        try
+        {
+            // The handler finishes while the database is away: its outcome cannot be recorded.
+            release.SetResult();
+            await fake.RequestsTo("/api/chat")[0].Finished.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            await server.StartAsync();
+        }
+
+        // The only worker is still alive: the lease expires, the task is re-run and completes.
+        var events = await client.GetStringAsync($"/api/v1/tasks/{id}/events").WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("event: completed", events, StringComparison.Ordinal);
+        var result = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/tasks/{id}/result")).RootElement.GetProperty("data");
+        Assert.Equal("second", result.GetProperty("result").GetProperty("response").GetString());
+        Assert.Equal(2, fake.RequestsTo("/api/chat").Count);
+    }
 }
