@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using SutazAi.Gateway.Caching;
 using SutazAi.Gateway.Endpoints.Admin;
 using SutazAi.Gateway.Endpoints.Ollama;
 using SutazAi.Gateway.Endpoints.OpenAI;
@@ -29,6 +30,10 @@ internal static class GatewayHostingExtensions
         services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton<UpstreamPool>();
         services.TryAddSingleton<ModelDirectory>();
+        services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheOptions>, CacheOptionsValidator>());
+        services.TryAddSingleton<ResponseCache>();
+        services.TryAddSingleton<CachedUpstream>();
         services.TryAddSingleton<PrometheusExporter>();
         services.TryAddSingleton(sp => new OllamaRequestRules(sp.GetRequiredService<IOptions<LimitsOptions>>().Value));
         services.AddHostedService<UpstreamHealthMonitor>();
@@ -51,6 +56,7 @@ internal static class GatewayHostingExtensions
         app.MapOllamaApi();
         app.MapTaskApi();
         app.MapTaskSocket();
+        app.MapCacheApi();
         return app;
     }
 

@@ -51,6 +51,7 @@ internal static class StorageHostingExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskHandler, EmbedTaskHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskHandler, ModelPullTaskHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskHandler, EchoTaskHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskHandler, CacheWarmTaskHandler>());
         services.AddHostedService<TaskWorkerService>();
         return builder;
     }

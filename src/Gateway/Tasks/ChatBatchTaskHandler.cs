@@ -1,17 +1,17 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using SutazAi.Gateway.Caching;
 using SutazAi.Gateway.Endpoints.Admin;
 using SutazAi.Gateway.Endpoints.Ollama;
 using SutazAi.Gateway.Errors;
 using SutazAi.Gateway.Hosting;
 using SutazAi.Gateway.Observability;
 using SutazAi.Gateway.Protocol.Sutaz;
-using SutazAi.Gateway.Upstreams;
 
 namespace SutazAi.Gateway.Tasks;
 
 /// <summary>chat_batch: payload as POST /api/v1/chat/batch ({requests:[...]}); result {results, succeeded, failed}.</summary>
-internal sealed class ChatBatchTaskHandler(UpstreamPool pool, OllamaRequestRules rules, IOptions<GatewayOptions> gateway,
+internal sealed class ChatBatchTaskHandler(CachedUpstream upstream, OllamaRequestRules rules, IOptions<GatewayOptions> gateway,
     IOptions<LimitsOptions> limits, GatewayMetrics metrics) : ITaskHandler
 {
     public string TaskType => "chat_batch";
@@ -28,7 +28,7 @@ internal sealed class ChatBatchTaskHandler(UpstreamPool pool, OllamaRequestRules
 
     public async Task<string> RunAsync(TaskExecution execution, CancellationToken cancellationToken)
     {
-        var reply = await SutazChat.BatchAsync(Requests(execution.Payload), pool, rules, gateway.Value, metrics, cancellationToken).ConfigureAwait(false);
+        var reply = await SutazChat.BatchAsync(Requests(execution.Payload), upstream, rules, gateway.Value, metrics, cancellationToken).ConfigureAwait(false);
         return JsonSerializer.Serialize(reply, SutazJsonContext.Default.SutazBatchReply);
     }
 

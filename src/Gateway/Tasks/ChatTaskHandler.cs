@@ -1,16 +1,16 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using SutazAi.Gateway.Caching;
 using SutazAi.Gateway.Endpoints.Admin;
 using SutazAi.Gateway.Endpoints.Ollama;
 using SutazAi.Gateway.Hosting;
 using SutazAi.Gateway.Observability;
 using SutazAi.Gateway.Protocol.Sutaz;
-using SutazAi.Gateway.Upstreams;
 
 namespace SutazAi.Gateway.Tasks;
 
 /// <summary>chat: payload as POST /api/v1/chat ({message, model, temperature, max_tokens}); result {response, model, tokens_used}.</summary>
-internal sealed class ChatTaskHandler(UpstreamPool pool, OllamaRequestRules rules, IOptions<GatewayOptions> gateway, GatewayMetrics metrics) : ITaskHandler
+internal sealed class ChatTaskHandler(CachedUpstream upstream, OllamaRequestRules rules, IOptions<GatewayOptions> gateway, GatewayMetrics metrics) : ITaskHandler
 {
     public string TaskType => "chat";
 
@@ -20,7 +20,7 @@ internal sealed class ChatTaskHandler(UpstreamPool pool, OllamaRequestRules rule
     public async Task<string> RunAsync(TaskExecution execution, CancellationToken cancellationToken)
     {
         var request = TaskPayload.Read(execution.Payload, SutazJsonContext.Default.SutazChatRequest);
-        var reply = await SutazChat.CompleteAsync(request, pool, rules, gateway.Value, metrics, "payload.", cancellationToken).ConfigureAwait(false);
+        var reply = await SutazChat.CompleteAsync(request, upstream, rules, gateway.Value, metrics, "payload.", cancellationToken).ConfigureAwait(false);
         return JsonSerializer.Serialize(reply, SutazJsonContext.Default.SutazChatReply);
     }
 }

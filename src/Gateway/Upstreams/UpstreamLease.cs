@@ -75,6 +75,19 @@ internal sealed class UpstreamLease : IAsyncDisposable
         throw UpstreamErrorClassifier.Rejected(status, message, model);
     }
 
+    /// <summary>The whole (non-streamed) body as bytes.</summary>
+    public async Task<byte[]> ReadBytesAsync()
+    {
+        try
+        {
+            return await Response.Content.ReadAsByteArrayAsync(Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException)
+        {
+            throw Classify(e);
+        }
+    }
+
     /// <summary>Reads a whole (non-streamed) JSON answer.</summary>
     public async Task<T> ReadJsonAsync<T>(JsonTypeInfo<T> typeInfo)
     {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
+using SutazAi.Gateway.Caching;
 using SutazAi.Gateway.Endpoints.Ollama;
 using SutazAi.Gateway.Errors;
 using SutazAi.Gateway.Hosting;
@@ -150,11 +151,11 @@ internal static class SutazApi
         return TypedResults.Ok(Envelope.Success(context, reply, time));
     }
 
-    private static async Task<Ok<Envelope<SutazChatReply>>> ChatAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules,
+    private static async Task<Ok<Envelope<SutazChatReply>>> ChatAsync(HttpContext context, CachedUpstream upstream, OllamaRequestRules rules,
         IOptions<GatewayOptions> gateway, GatewayMetrics metrics, TimeProvider time)
     {
         var request = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.SutazChatRequest).ConfigureAwait(false);
-        var reply = await SutazChat.CompleteAsync(request, pool, rules, gateway.Value, metrics, "", context.RequestAborted).ConfigureAwait(false);
+        var reply = await SutazChat.CompleteAsync(request, upstream, rules, gateway.Value, metrics, "", context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Ok(Envelope.Success(context, reply, time));
     }
 
@@ -192,7 +193,7 @@ internal static class SutazApi
         return TypedResults.Empty;
     }
 
-    private static async Task<Ok<Envelope<SutazBatchReply>>> ChatBatchAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules,
+    private static async Task<Ok<Envelope<SutazBatchReply>>> ChatBatchAsync(HttpContext context, CachedUpstream upstream, OllamaRequestRules rules,
         IOptions<GatewayOptions> gateway, IOptions<LimitsOptions> limits, GatewayMetrics metrics, TimeProvider time)
     {
         var batch = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.SutazBatchRequest).ConfigureAwait(false);
@@ -202,7 +203,7 @@ internal static class SutazApi
             throw GatewayException.Invalid($"requests has more than {limits.Value.MaxBatchRequests} entries", "requests");
         }
 
-        var result = await SutazChat.BatchAsync(requests, pool, rules, gateway.Value, metrics, context.RequestAborted).ConfigureAwait(false);
+        var result = await SutazChat.BatchAsync(requests, upstream, rules, gateway.Value, metrics, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Ok(Envelope.Success(context, result, time));
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SutazAi.Gateway.Caching;
 using SutazAi.Gateway.Endpoints.Ollama;
 using SutazAi.Gateway.Errors;
 using SutazAi.Gateway.Hosting;
@@ -47,16 +48,18 @@ internal static class SutazChat
         return (ollama, JsonSerializer.SerializeToUtf8Bytes(ollama, OllamaJsonContext.Default.OllamaChatRequest));
     }
 
-    /// <summary>One non-streamed chat through the pool (the /api/v1/chat route, its batch form, and chat tasks).</summary>
-    public static async Task<SutazChatReply> CompleteAsync(SutazChatRequest request, UpstreamPool pool, OllamaRequestRules rules,
+    /// <summary>One non-streamed chat through the cache and the pool (the /api/v1/chat route, its batch form, and chat tasks).</summary>
+    public static async Task<SutazChatReply> CompleteAsync(SutazChatRequest request, CachedUpstream upstream, OllamaRequestRules rules,
         GatewayOptions gateway, GatewayMetrics metrics, string prefix, CancellationToken cancellationToken)
     {
-        var (ollama, body) = ToOllama(request, gateway, rules, stream: false, prefix);
+        var (ollama, _) = ToOllama(request, gateway, rules, stream: false, prefix);
         var model = ollama.Model!;
-        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/chat", model, body, streaming: false), cancellationToken).ConfigureAwait(false);
-        await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
-        var answer = await lease.ReadJsonAsync(OllamaJsonContext.Default.OllamaChatResponse).ConfigureAwait(false);
-        metrics.Tokens(model, answer.PromptEvalCount, answer.EvalCount);
+        var (_, answer, hit) = await upstream.ChatAsync(ollama, cancellationToken).ConfigureAwait(false);
+        if (!hit)
+        {
+            metrics.Tokens(model, answer.PromptEvalCount, answer.EvalCount);
+        }
+
         return new SutazChatReply
         {
             Response = answer.Message?.Content ?? "",
@@ -66,7 +69,7 @@ internal static class SutazChat
     }
 
     /// <summary>Validates every item first (a bad item fails the whole batch before any upstream call), then runs four at a time.</summary>
-    public static async Task<SutazBatchReply> BatchAsync(IReadOnlyList<SutazChatRequest> requests, UpstreamPool pool, OllamaRequestRules rules,
+    public static async Task<SutazBatchReply> BatchAsync(IReadOnlyList<SutazChatRequest> requests, CachedUpstream upstream, OllamaRequestRules rules,
         GatewayOptions gateway, GatewayMetrics metrics, CancellationToken cancellationToken)
     {
         for (var i = 0; i < requests.Count; i++)
@@ -79,7 +82,7 @@ internal static class SutazChat
         {
             try
             {
-                var reply = await CompleteAsync(requests[i], pool, rules, gateway, metrics, $"requests[{i}].", ct).ConfigureAwait(false);
+                var reply = await CompleteAsync(requests[i], upstream, rules, gateway, metrics, $"requests[{i}].", ct).ConfigureAwait(false);
                 items[i] = new SutazBatchItem { Index = i, Success = true, Data = reply };
             }
             catch (GatewayException error)

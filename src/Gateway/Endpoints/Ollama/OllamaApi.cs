@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using SutazAi.Gateway.Caching;
 using SutazAi.Gateway.Errors;
 using SutazAi.Gateway.Observability;
 using SutazAi.Gateway.Protocol.Ollama;
@@ -53,14 +54,36 @@ internal static class OllamaApi
     private static async Task<Ok<OllamaModelList>> RunningAsync(UpstreamPool pool, CancellationToken cancellationToken) =>
         TypedResults.Ok(new OllamaModelList { Models = [.. await pool.RunningModelsAsync(cancellationToken).ConfigureAwait(false)] });
 
-    private static async Task<EmptyHttpResult> ChatAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules, GatewayMetrics metrics)
+    private static async Task<EmptyHttpResult> ChatAsync(HttpContext context, UpstreamPool pool, CachedUpstream cached, OllamaRequestRules rules, GatewayMetrics metrics)
     {
         var request = await RequestBody.ReadAsync(context.Request, OllamaJsonContext.Default.OllamaChatRequest, allowFormContentType: true).ConfigureAwait(false);
         rules.Apply(request);
         var streaming = request.Stream ?? true;
-        request.Stream = streaming;
+        var ct = context.RequestAborted;
+        if (!streaming)
+        {
+            var (raw, answer, hit) = await cached.ChatAsync(request, ct).ConfigureAwait(false);
+            if (!hit)
+            {
+                metrics.Tokens(request.Model!, answer.PromptEvalCount, answer.EvalCount);
+            }
+
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.Body.WriteAsync(raw, ct).ConfigureAwait(false);
+            return TypedResults.Empty;
+        }
+
+        if (cached.CachedChat(request) is { } stored)
+        {
+            // The cached final answer holds the whole message and done:true: on its own it is a complete stream.
+            using var replay = ResponseStreamWriter.StartNdjson(context.Response);
+            await replay.WriteRawAsync(stored, appendNewline: true, ct).ConfigureAwait(false);
+            return TypedResults.Empty;
+        }
+
+        request.Stream = true;
         var body = JsonSerializer.SerializeToUtf8Bytes(request, OllamaJsonContext.Default.OllamaChatRequest);
-        await ForwardGenerationAsync(context, pool, metrics, UpstreamRequest.Post("api/chat", request.Model, body, streaming)).ConfigureAwait(false);
+        await ForwardGenerationAsync(context, pool, metrics, UpstreamRequest.Post("api/chat", request.Model, body, streaming: true)).ConfigureAwait(false);
         return TypedResults.Empty;
     }
 
@@ -75,12 +98,13 @@ internal static class OllamaApi
         return TypedResults.Empty;
     }
 
-    private static async Task<EmptyHttpResult> EmbedAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules)
+    private static async Task<EmptyHttpResult> EmbedAsync(HttpContext context, CachedUpstream cached, OllamaRequestRules rules)
     {
         var request = await RequestBody.ReadAsync(context.Request, OllamaJsonContext.Default.OllamaEmbedRequest, allowFormContentType: true).ConfigureAwait(false);
         rules.Apply(request);
-        var body = JsonSerializer.SerializeToUtf8Bytes(request, OllamaJsonContext.Default.OllamaEmbedRequest);
-        await ForwardJsonAsync(context, pool, UpstreamRequest.Post("api/embed", request.Model, body, streaming: false)).ConfigureAwait(false);
+        var (raw, _, _) = await cached.EmbedAsync(request, context.RequestAborted).ConfigureAwait(false);
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.Body.WriteAsync(raw, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Empty;
     }
 
@@ -134,7 +158,7 @@ internal static class OllamaApi
         await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
         if (!upstream.Streaming)
         {
-            var bytes = await ReadBodyAsync(lease).ConfigureAwait(false);
+            var bytes = await lease.ReadBytesAsync().ConfigureAwait(false);
             var answer = lease.ParseLine(bytes);
             metrics.Tokens(model, answer.PromptEvalCount, answer.EvalCount);
             context.Response.ContentType = "application/json; charset=utf-8";
@@ -164,7 +188,7 @@ internal static class OllamaApi
         await lease.ThrowIfRejectedAsync(model: null).ConfigureAwait(false);
         if (!streaming)
         {
-            var bytes = await ReadBodyAsync(lease).ConfigureAwait(false);
+            var bytes = await lease.ReadBytesAsync().ConfigureAwait(false);
             lease.ParseLine(bytes);
             context.Response.ContentType = "application/json; charset=utf-8";
             await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
@@ -202,23 +226,11 @@ internal static class OllamaApi
     private static async Task CopyJsonAsync(HttpContext context, UpstreamLease lease, string? model)
     {
         await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
-        var bytes = await ReadBodyAsync(lease).ConfigureAwait(false);
+        var bytes = await lease.ReadBytesAsync().ConfigureAwait(false);
         context.Response.ContentType = "application/json; charset=utf-8";
         if (!HttpMethods.IsHead(context.Request.Method))
         {
             await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(UpstreamLease lease)
-    {
-        try
-        {
-            return await lease.Response.Content.ReadAsByteArrayAsync(lease.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException)
-        {
-            throw lease.Classify(e);
         }
     }
 

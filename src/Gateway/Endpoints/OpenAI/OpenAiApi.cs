@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SutazAi.Gateway.Endpoints.Ollama;
+using SutazAi.Gateway.Caching;
 using SutazAi.Gateway.Errors;
 using SutazAi.Gateway.Hosting;
 using SutazAi.Gateway.Observability;
@@ -39,8 +40,8 @@ internal static class OpenAiApi
         return TypedResults.Ok(Card(entry));
     }
 
-    private static async Task<EmptyHttpResult> ChatAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules, GatewayMetrics metrics,
-        IOptions<GatewayOptions> gateway, TimeProvider time)
+    private static async Task<EmptyHttpResult> ChatAsync(HttpContext context, UpstreamPool pool, CachedUpstream cached, OllamaRequestRules rules,
+        GatewayMetrics metrics, IOptions<GatewayOptions> gateway, TimeProvider time)
     {
         var request = await RequestBody.ReadAsync(context.Request, OpenAiJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
         var ollama = ChatCompletionTranslator.ToOllama(request, rules);
@@ -51,11 +52,34 @@ internal static class OpenAiApi
 
         if (ollama.Stream != true)
         {
-            await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/chat", model, body, streaming: false), ct).ConfigureAwait(false);
-            await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
-            var answer = await lease.ReadJsonAsync(OllamaJsonContext.Default.OllamaChatResponse).ConfigureAwait(false);
-            metrics.Tokens(model, answer.PromptEvalCount, answer.EvalCount);
+            var (_, answer, hit) = await cached.ChatAsync(ollama, ct).ConfigureAwait(false);
+            if (!hit)
+            {
+                metrics.Tokens(model, answer.PromptEvalCount, answer.EvalCount);
+            }
+
             await context.Response.WriteAsJsonAsync(mapper.Complete(answer), OpenAiJsonContext.Default.ChatCompletionResponse, contentType: null, ct).ConfigureAwait(false);
+            return TypedResults.Empty;
+        }
+
+        if (cached.CachedChat(ollama) is { } stored)
+        {
+            // A cached answer is replayed as a well-formed stream: role, content, finish, usage, [DONE].
+            var answer = CachedUpstream.Parse(stored);
+            using var replay = ResponseStreamWriter.StartSse(context.Response);
+            await replay.WriteSseAsync(mapper.RoleChunk(), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
+            foreach (var delta in mapper.Deltas(answer))
+            {
+                await replay.WriteSseAsync(delta, OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
+            }
+
+            await replay.WriteSseAsync(mapper.FinishChunk(answer), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
+            if (request.StreamOptions?.IncludeUsage == true)
+            {
+                await replay.WriteSseAsync(mapper.UsageChunk(answer), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
+            }
+
+            await replay.WriteDoneAsync(ct).ConfigureAwait(false);
             return TypedResults.Empty;
         }
 
@@ -93,7 +117,7 @@ internal static class OpenAiApi
         return TypedResults.Empty;
     }
 
-    private static async Task<Ok<EmbeddingResponse>> EmbeddingsAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules, GatewayMetrics metrics)
+    private static async Task<Ok<EmbeddingResponse>> EmbeddingsAsync(HttpContext context, CachedUpstream cached, OllamaRequestRules rules, GatewayMetrics metrics)
     {
         var request = await RequestBody.ReadAsync(context.Request, OpenAiJsonContext.Default.EmbeddingRequest).ConfigureAwait(false);
         var base64 = request.EncodingFormat switch
@@ -111,10 +135,7 @@ internal static class OpenAiApi
         var ollama = new OllamaEmbedRequest { Model = request.Model, Input = input, Dimensions = request.Dimensions };
         rules.Apply(ollama);
         var model = ollama.Model!;
-        var body = JsonSerializer.SerializeToUtf8Bytes(ollama, OllamaJsonContext.Default.OllamaEmbedRequest);
-        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/embed", model, body, streaming: false), context.RequestAborted).ConfigureAwait(false);
-        await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
-        var answer = await lease.ReadJsonAsync(OllamaJsonContext.Default.OllamaEmbedResponse).ConfigureAwait(false);
+        var (_, answer, hit) = await cached.EmbedAsync(ollama, context.RequestAborted).ConfigureAwait(false);
         var vectors = answer.Embeddings ?? [];
         var response = new EmbeddingResponse { Model = model };
         for (var i = 0; i < vectors.Length; i++)
@@ -124,7 +145,10 @@ internal static class OpenAiApi
 
         var tokens = answer.PromptEvalCount ?? 0;
         response.Usage = new EmbeddingUsage { PromptTokens = tokens, TotalTokens = tokens };
-        metrics.Tokens(model, tokens, 0);
+        if (!hit)
+        {
+            metrics.Tokens(model, tokens, 0);
+        }
         return TypedResults.Ok(response);
     }
 

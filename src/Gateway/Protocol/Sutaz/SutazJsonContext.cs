@@ -23,6 +23,11 @@ namespace SutazAi.Gateway.Protocol.Sutaz;
 [JsonSerializable(typeof(Envelope<TaskResultView>))]
 [JsonSerializable(typeof(Envelope<TaskPageView>))]
 [JsonSerializable(typeof(TaskEventView))]
+[JsonSerializable(typeof(Envelope<CacheStatsView>))]
+[JsonSerializable(typeof(Envelope<CacheClearReply>))]
+[JsonSerializable(typeof(Envelope<CacheKeysPage>))]
+[JsonSerializable(typeof(Envelope<CacheWarmReply>))]
+[JsonSerializable(typeof(CacheClearRequest))]
 [JsonSerializable(typeof(TaskSubscribeMessage))]
 [JsonSerializable(typeof(SocketError))]
 internal sealed partial class SutazJsonContext : JsonSerializerContext;

@@ -1,0 +1,3 @@
+namespace SutazAi.Gateway.Caching;
+
+internal sealed record CacheKeyInfo(string Key, int Bytes, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);

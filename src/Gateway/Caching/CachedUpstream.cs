@@ -1,0 +1,69 @@
+using System.Text.Json;
+using SutazAi.Gateway.Protocol.Ollama;
+using SutazAi.Gateway.Upstreams;
+
+namespace SutazAi.Gateway.Caching;
+
+/// <summary>
+/// The non-streamed upstream calls every surface shares, through the response cache: a hit answers without any
+/// upstream call; a miss calls the pool and stores the upstream's answer when the request is cacheable.
+/// </summary>
+internal sealed class CachedUpstream(UpstreamPool pool, ResponseCache cache)
+{
+    /// <summary>A finished chat: the upstream's own bytes (for the Ollama surface) and the parsed answer.</summary>
+    public async Task<(byte[] Raw, OllamaChatResponse Answer, bool Cached)> ChatAsync(OllamaChatRequest request, CancellationToken cancellationToken)
+    {
+        var key = cache.ChatKey(request);
+        if (cache.Get(key) is { } hit)
+        {
+            return (hit, JsonSerializer.Deserialize(hit, OllamaJsonContext.Default.OllamaChatResponse)!, true);
+        }
+
+        request.Stream = false;
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, OllamaJsonContext.Default.OllamaChatRequest);
+        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/chat", request.Model, body, streaming: false), cancellationToken).ConfigureAwait(false);
+        await lease.ThrowIfRejectedAsync(request.Model).ConfigureAwait(false);
+        var raw = await lease.ReadBytesAsync().ConfigureAwait(false);
+        var answer = lease.ParseLine(raw);
+        cache.Set(key, raw);
+        return (raw, answer, false);
+    }
+
+    /// <summary>A cached chat answer (upstream bytes) for a streaming request, or null: the caller then streams from upstream.</summary>
+    public byte[]? CachedChat(OllamaChatRequest request) => cache.Get(cache.ChatKey(request));
+
+    public static OllamaChatResponse Parse(byte[] raw) => JsonSerializer.Deserialize(raw, OllamaJsonContext.Default.OllamaChatResponse)!;
+
+    public async Task<(byte[] Raw, OllamaEmbedResponse Answer, bool Cached)> EmbedAsync(OllamaEmbedRequest request, CancellationToken cancellationToken)
+    {
+        var key = cache.EmbedKey(request);
+        if (cache.Get(key) is { } hit)
+        {
+            return (hit, JsonSerializer.Deserialize(hit, OllamaJsonContext.Default.OllamaEmbedResponse)!, true);
+        }
+
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, OllamaJsonContext.Default.OllamaEmbedRequest);
+        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/embed", request.Model, body, streaming: false), cancellationToken).ConfigureAwait(false);
+        await lease.ThrowIfRejectedAsync(request.Model).ConfigureAwait(false);
+        var raw = await lease.ReadBytesAsync().ConfigureAwait(false);
+        OllamaEmbedResponse? answer;
+        try
+        {
+            answer = JsonSerializer.Deserialize(raw, OllamaJsonContext.Default.OllamaEmbedResponse);
+        }
+        catch (JsonException)
+        {
+            answer = null;
+        }
+
+        if (answer?.Embeddings is null)
+        {
+            var error = new Errors.GatewayException(Errors.ErrorKind.UpstreamError, "the upstream model server sent an invalid response");
+            lease.Fail(error);
+            throw error;
+        }
+
+        cache.Set(key, raw);
+        return (raw, answer, false);
+    }
+}
