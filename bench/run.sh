@@ -85,13 +85,24 @@ for _ in $(seq 1 2000); do
 done
 wait $warm_stream
 
+cat > "$work/cached.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"bench:latest","stream":false,"options":{"temperature":0},"messages":[{"role":"user","content":"Say hello"}]}'
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %.1f %.3f %.3f %d\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests))
+end
+LUA
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
-run() { # $1 label, $2 url, $3 connections, $4 pid (gateway) or empty
+run() { # $1 label, $2 url, $3 connections, $4 pid (gateway) or empty, $5 lua script (default chat.lua)
   # warm-up, then the measured run
-  taskset -c 0 wrk -t1 -c"$3" -d2s -s "$work/chat.lua" "$2" >/dev/null
+  local script="${5:-$work/chat.lua}"
+  taskset -c 0 wrk -t1 -c"$3" -d2s -s "$script" "$2" >/dev/null
   local before=0; [ -n "$4" ] && before=$(cpu_ticks "$4")
-  local line; line=$(taskset -c 0 wrk -t1 -c"$3" -d"$DURATION" -s "$work/chat.lua" "$2" | grep RESULT)
+  local line; line=$(taskset -c 0 wrk -t1 -c"$3" -d"$DURATION" -s "$script" "$2" | grep RESULT)
   local cpu="-"
   if [ -n "$4" ]; then
     local after; after=$(cpu_ticks "$4")
@@ -110,6 +121,7 @@ for c in 1 32; do
   run "direct nginx /v1/chat/completions" "http://127.0.0.1:18080/v1/chat/completions" $c ""
   run "gateway /v1/chat/completions (translated)" "http://127.0.0.1:18010/v1/chat/completions" $c "$gw_json"
 done
+run "gateway /api/chat, response-cache hit" "http://127.0.0.1:18010/api/chat" 1 "$gw_json" "$work/cached.lua"
 
 ttfb() { # $1 url, $2 body; prints p50 and p99 of time to first byte in ms over 300 requests, and events per response
   python3 - "$1" "$2" <<'PY'
