@@ -11,10 +11,10 @@ using SutazAi.Gateway.Protocol.Sutaz;
 namespace SutazAi.Gateway.Tasks;
 
 /// <summary>chat_batch: payload as POST /api/v1/chat/batch ({requests:[...]}); result {results, succeeded, failed}.</summary>
-internal sealed class ChatBatchTaskHandler(CachedUpstream upstream, OllamaRequestRules rules, IOptions<GatewayOptions> gateway,
+internal class ChatBatchTaskHandler(CachedUpstream upstream, OllamaRequestRules rules, IOptions<GatewayOptions> gateway,
     IOptions<LimitsOptions> limits, GatewayMetrics metrics) : ITaskHandler
 {
-    public string TaskType => "chat_batch";
+    public virtual string TaskType => "chat_batch";
 
     public void Validate(JsonElement payload)
     {
@@ -32,6 +32,12 @@ internal sealed class ChatBatchTaskHandler(CachedUpstream upstream, OllamaReques
         return JsonSerializer.Serialize(reply, SutazJsonContext.Default.SutazBatchReply);
     }
 
+    /// <summary>A hook for variants of the batch (cache warming makes every request deterministic).</summary>
+    protected virtual void Prepare(SutazChatRequest request)
+    {
+        // The plain batch sends every request as the client wrote it.
+    }
+
     private List<SutazChatRequest> Requests(JsonElement payload)
     {
         var requests = TaskPayload.Read(payload, SutazJsonContext.Default.SutazBatchRequest).Requests;
@@ -40,8 +46,19 @@ internal sealed class ChatBatchTaskHandler(CachedUpstream upstream, OllamaReques
             throw GatewayException.Invalid("payload.requests must be a non-empty array", "payload.requests");
         }
 
-        return requests.Count <= limits.Value.MaxBatchRequests
-            ? requests
-            : throw GatewayException.Invalid($"payload.requests has more than {limits.Value.MaxBatchRequests} entries", "payload.requests");
+        if (requests.Count > limits.Value.MaxBatchRequests)
+        {
+            throw GatewayException.Invalid($"payload.requests has more than {limits.Value.MaxBatchRequests} entries", "payload.requests");
+        }
+
+        foreach (var request in requests)
+        {
+            if (request is not null)
+            {
+                Prepare(request);
+            }
+        }
+
+        return requests;
     }
 }

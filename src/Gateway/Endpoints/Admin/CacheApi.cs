@@ -57,17 +57,7 @@ internal static class CacheApi
 
     private static Ok<Envelope<CacheKeysPage>> Keys(HttpContext context, ResponseCache cache, TimeProvider time, int? page, int? per_page)
     {
-        var number = page ?? 1;
-        var size = per_page ?? 50;
-        if (number < 1)
-        {
-            throw GatewayException.Invalid("page must be at least 1", "page");
-        }
-
-        if (size is < 1 or > MaxPerPage)
-        {
-            throw GatewayException.Invalid($"per_page must be between 1 and {MaxPerPage}", "per_page");
-        }
+        var (number, size) = Paging.Read(page, per_page, 50, MaxPerPage);
 
         var keys = cache.Keys();
         var view = new CacheKeysPage
@@ -76,7 +66,7 @@ internal static class CacheApi
             Total = keys.Count,
             Page = number,
             PerPage = size,
-            HasNext = (long)number * size < keys.Count,
+            HasNext = Paging.HasNext(number, size, keys.Count),
             HasPrev = number > 1,
         };
         return TypedResults.Ok(Envelope.Success(context, view, time));

@@ -67,17 +67,7 @@ internal static class TaskApi
     private static async Task<Ok<Envelope<TaskPageView>>> ListAsync(HttpContext context, ITaskStore store, TimeProvider time,
         string? status, string? task_type, int? page, int? per_page)
     {
-        var pageNumber = page ?? 1;
-        var size = per_page ?? 20;
-        if (pageNumber < 1)
-        {
-            throw GatewayException.Invalid("page must be at least 1", "page");
-        }
-
-        if (size is < 1 or > MaxPerPage)
-        {
-            throw GatewayException.Invalid($"per_page must be between 1 and {MaxPerPage}", "per_page");
-        }
+        var (pageNumber, size) = Paging.Read(page, per_page, 20, MaxPerPage);
 
         if (status is not null && status is not (TaskStatus.Queued or TaskStatus.Running or TaskStatus.Completed or TaskStatus.Failed or TaskStatus.Cancelled))
         {
@@ -91,7 +81,7 @@ internal static class TaskApi
             Total = found.Total,
             Page = pageNumber,
             PerPage = size,
-            HasNext = (long)pageNumber * size < found.Total,
+            HasNext = Paging.HasNext(pageNumber, size, found.Total),
             HasPrev = pageNumber > 1,
         };
         return TypedResults.Ok(Envelope.Success(context, view, time));

@@ -1,0 +1,23 @@
+using SutazAi.Gateway.Errors;
+
+namespace SutazAi.Gateway.Endpoints.Admin;
+
+/// <summary>The seed spec's page/per_page query parameters (§6.3), validated the same way on every list route.</summary>
+internal static class Paging
+{
+    public static (int Page, int PerPage) Read(int? page, int? perPage, int defaultPerPage, int maxPerPage)
+    {
+        var number = page ?? 1;
+        var size = perPage ?? defaultPerPage;
+        if (number < 1)
+        {
+            throw GatewayException.Invalid("page must be at least 1", "page");
+        }
+
+        return size is < 1 || size > maxPerPage
+            ? throw GatewayException.Invalid($"per_page must be between 1 and {maxPerPage}", "per_page")
+            : (number, size);
+    }
+
+    public static bool HasNext(int page, int perPage, long total) => (long)page * perPage < total;
+}
