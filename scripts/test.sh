@@ -2,8 +2,8 @@
 # Runs the whole test suite on a fresh Debian/Ubuntu machine with the .NET 10 SDK, and ends with one line
 # "N passed, N failed, N skipped" counted from the TRX results (CI does not read dotnet test's own summary).
 # Every Ollama upstream is a FakeOllama on 127.0.0.1:0 started by the tests. The store tests start their own
-# throwaway PostgreSQL cluster (initdb in a temporary directory, a free loopback port); this script only makes
-# sure the server binaries are installed.
+# throwaway PostgreSQL cluster and the cache tests their own redis-server (temporary directories, free loopback
+# ports); this script only makes sure the server binaries are installed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,13 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq postgresql >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+fi
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "installing redis-server (Debian package)"
+  export DEBIAN_FRONTEND=noninteractive
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq redis-server >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 fi
 
 results="$(mktemp -d)"

@@ -14,7 +14,7 @@ internal sealed class CachedUpstream(UpstreamPool pool, ResponseCache cache)
     public async Task<(byte[] Raw, OllamaChatResponse Answer, bool Cached)> ChatAsync(OllamaChatRequest request, CancellationToken cancellationToken)
     {
         var key = cache.ChatKey(request);
-        if (cache.Get(key) is { } hit)
+        if (await cache.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } hit)
         {
             return (hit, JsonSerializer.Deserialize(hit, OllamaJsonContext.Default.OllamaChatResponse)!, true);
         }
@@ -25,19 +25,20 @@ internal sealed class CachedUpstream(UpstreamPool pool, ResponseCache cache)
         await lease.ThrowIfRejectedAsync(request.Model).ConfigureAwait(false);
         var raw = await lease.ReadBytesAsync().ConfigureAwait(false);
         var answer = lease.ParseLine(raw);
-        cache.Set(key, raw);
+        await cache.SetAsync(key, raw, cancellationToken).ConfigureAwait(false);
         return (raw, answer, false);
     }
 
     /// <summary>A cached chat answer (upstream bytes) for a streaming request, or null: the caller then streams from upstream.</summary>
-    public byte[]? CachedChat(OllamaChatRequest request) => cache.Get(cache.ChatKey(request));
+    public Task<byte[]?> CachedChatAsync(OllamaChatRequest request, CancellationToken cancellationToken) =>
+        cache.GetAsync(cache.ChatKey(request), cancellationToken);
 
     public static OllamaChatResponse Parse(byte[] raw) => JsonSerializer.Deserialize(raw, OllamaJsonContext.Default.OllamaChatResponse)!;
 
     public async Task<(byte[] Raw, OllamaEmbedResponse Answer, bool Cached)> EmbedAsync(OllamaEmbedRequest request, CancellationToken cancellationToken)
     {
         var key = cache.EmbedKey(request);
-        if (cache.Get(key) is { } hit)
+        if (await cache.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } hit)
         {
             return (hit, JsonSerializer.Deserialize(hit, OllamaJsonContext.Default.OllamaEmbedResponse)!, true);
         }
@@ -63,7 +64,7 @@ internal sealed class CachedUpstream(UpstreamPool pool, ResponseCache cache)
             throw error;
         }
 
-        cache.Set(key, raw);
+        await cache.SetAsync(key, raw, cancellationToken).ConfigureAwait(false);
         return (raw, answer, false);
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -8,27 +7,27 @@ using SutazAi.Gateway.Protocol.Ollama;
 namespace SutazAi.Gateway.Caching;
 
 /// <summary>
-/// Exact-match cache of upstream answers, in process. The key is a hash of the gateway's canonical upstream request
-/// (the re-serialised Ollama body, streaming flag removed), so the OpenAI, Ollama and SutazAI routes share entries;
-/// the value is the upstream's own non-streamed answer (bytes), so every surface can render it, as a stream too.
+/// Exact-match cache of upstream answers. The key is a hash of the gateway's canonical upstream request (the
+/// re-serialised Ollama body, streaming flag removed), so the OpenAI, Ollama and SutazAI routes share entries; the
+/// value is the upstream's own non-streamed answer (bytes), so every surface can render it, as a stream too.
+/// Entries live in Redis when it is configured (shared by replicas) and in process otherwise; while Redis is
+/// unreachable or slow the in-process backend stands in, so clients never see a cache error.
 /// </summary>
-internal sealed class ResponseCache(IOptions<CacheOptions> options, TimeProvider time)
+internal sealed partial class ResponseCache(IOptions<CacheOptions> options, MemoryCacheBackend memory, RedisCacheBackend? redis,
+    TimeProvider time, ILogger<ResponseCache> logger) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private static readonly TimeSpan RetryRedisAfter = TimeSpan.FromSeconds(5);
     private readonly CacheOptions _options = options.Value;
-    private long _hits;
-    private long _misses;
-    private long _bytes;
+    private long _redisDownSince = long.MinValue;
 
-    /// <summary>The key of a chat request, or null when it is not cacheable (cache off, or sampling is random).</summary>
+    public bool RedisConfigured => redis is not null;
+
+    /// <summary>False while Redis is being skipped after a failure.</summary>
+    public bool RedisHealthy => redis is not null && Volatile.Read(ref _redisDownSince) == long.MinValue;
+
     public string? ChatKey(OllamaChatRequest request)
     {
-        if (!_options.Enabled)
-        {
-            return null;
-        }
-
-        if (_options.DeterministicOnly && !IsDeterministic(request.Options))
+        if (!_options.Enabled || (_options.DeterministicOnly && !IsDeterministic(request.Options)))
         {
             return null;
         }
@@ -49,76 +48,71 @@ internal sealed class ResponseCache(IOptions<CacheOptions> options, TimeProvider
     public string? EmbedKey(OllamaEmbedRequest request) =>
         _options.Enabled ? "embed:" + Hash(JsonSerializer.SerializeToUtf8Bytes(request, OllamaJsonContext.Default.OllamaEmbedRequest)) : null;
 
-    public byte[]? Get(string? key)
+    public async Task<byte[]?> GetAsync(string? key, CancellationToken cancellationToken) =>
+        key is null ? null : await UseAsync(b => b.GetAsync(key, cancellationToken), cancellationToken).ConfigureAwait(false);
+
+    public async Task SetAsync(string? key, byte[] value, CancellationToken cancellationToken)
     {
-        if (key is null)
+        if (key is not null && value.Length <= _options.MaxEntryBytes)
         {
-            return null;
-        }
-
-        if (_entries.TryGetValue(key, out var entry) && entry.ExpiresAt > time.GetUtcNow())
-        {
-            Interlocked.Increment(ref _hits);
-            return entry.Value;
-        }
-
-        Interlocked.Increment(ref _misses);
-        return null;
-    }
-
-    public void Set(string? key, byte[] value)
-    {
-        if (key is null || value.Length > _options.MaxEntryBytes)
-        {
-            return;
-        }
-
-        var now = time.GetUtcNow();
-        var entry = new Entry(value, now, now + _options.Ttl);
-        _entries.AddOrUpdate(key, _ => Added(entry), (_, old) => Replaced(old, entry));
-        if (_entries.Count > _options.MaxEntries)
-        {
-            Evict(now);
-        }
-    }
-
-    /// <summary>Removes the keys matching a glob (<c>*</c> any run of characters); null or "*" clears everything.</summary>
-    public int Clear(string? pattern)
-    {
-        var removed = 0;
-        foreach (var key in _entries.Keys.Where(k => Matches(k, pattern ?? "*")))
-        {
-            if (_entries.TryRemove(key, out var old))
+            await UseAsync(async b =>
             {
-                Interlocked.Add(ref _bytes, -old.Value.Length);
-                removed++;
+                await b.SetAsync(key, value, _options.Ttl, cancellationToken).ConfigureAwait(false);
+                return 0;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Removes the keys matching a glob (<c>*</c> any run of characters); null clears everything.</summary>
+    public Task<int> ClearAsync(string? pattern, CancellationToken cancellationToken) =>
+        UseAsync(b => b.ClearAsync(pattern ?? "*", cancellationToken), cancellationToken);
+
+    public Task<IReadOnlyList<CacheKeyInfo>> KeysAsync(CancellationToken cancellationToken) => UseAsync(b => b.KeysAsync(cancellationToken), cancellationToken);
+
+    public async Task<(string Backend, CacheStatistics Statistics)> StatisticsAsync(CancellationToken cancellationToken)
+    {
+        string backend = "memory";
+        var statistics = await UseAsync(b =>
+        {
+            backend = b.Name;
+            return b.StatisticsAsync(cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        return (backend, statistics);
+    }
+
+    /// <summary>Runs the operation on Redis when it is usable, else (or when it fails or stalls) on the in-process backend.</summary>
+    private async Task<T> UseAsync<T>(Func<ICacheBackend, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        if (redis is not null && RedisWorthTrying())
+        {
+            try
+            {
+                var result = await operation(redis).WaitAsync(redis.Timeout, time, cancellationToken).ConfigureAwait(false);
+                if (Interlocked.Exchange(ref _redisDownSince, long.MinValue) != long.MinValue)
+                {
+                    LogRedisBack(logger);
+                }
+
+                return result;
+            }
+            catch (Exception e) when (e is TimeoutException or StackExchange.Redis.RedisException && !cancellationToken.IsCancellationRequested)
+            {
+                if (Interlocked.Exchange(ref _redisDownSince, time.GetTimestamp()) == long.MinValue)
+                {
+                    LogRedisDown(logger, e.GetType().Name);
+                }
             }
         }
 
-        return removed;
+        return await operation(memory).ConfigureAwait(false);
     }
 
-    public IReadOnlyList<CacheKeyInfo> Keys()
-    {
-        var now = time.GetUtcNow();
-        return [.. _entries.Where(e => e.Value.ExpiresAt > now)
-            .Select(e => new CacheKeyInfo(e.Key, e.Value.Value.Length, e.Value.CreatedAt, e.Value.ExpiresAt))
-            .OrderBy(k => k.Key, StringComparer.Ordinal)];
-    }
+    public void Dispose() => redis?.Dispose();
 
-    public CacheStatistics Statistics()
+    private bool RedisWorthTrying()
     {
-        var now = time.GetUtcNow();
-        var live = _entries.Values.Where(e => e.ExpiresAt > now).ToList();
-        var hits = Interlocked.Read(ref _hits);
-        var misses = Interlocked.Read(ref _misses);
-        return new CacheStatistics(
-            hits,
-            misses,
-            hits + misses == 0 ? 0 : (double)hits / (hits + misses),
-            live.Count,
-            Interlocked.Read(ref _bytes),
-            live.Count == 0 ? 0 : live.Average(e => (e.ExpiresAt - now).TotalSeconds));
+        var since = Volatile.Read(ref _redisDownSince);
+        return since == long.MinValue || time.GetElapsedTime(since) >= RetryRedisAfter;
     }
 
     private static bool IsDeterministic(Dictionary<string, JsonElement>? options) =>
@@ -128,63 +122,9 @@ internal sealed class ResponseCache(IOptions<CacheOptions> options, TimeProvider
 
     private static string Hash(byte[] canonical) => Convert.ToHexStringLower(SHA256.HashData(canonical));
 
-    private static bool Matches(string key, string pattern)
-    {
-        var parts = pattern.Split('*');
-        if (parts.Length == 1)
-        {
-            return key == pattern;
-        }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis cache unreachable ({Error}); answering from the in-process cache")]
+    private static partial void LogRedisDown(ILogger logger, string error);
 
-        if (!key.StartsWith(parts[0], StringComparison.Ordinal) || !key.EndsWith(parts[^1], StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        var at = parts[0].Length;
-        for (var i = 1; i < parts.Length - 1; i++)
-        {
-            var found = key.IndexOf(parts[i], at, StringComparison.Ordinal);
-            if (found < 0)
-            {
-                return false;
-            }
-
-            at = found + parts[i].Length;
-        }
-
-        return at <= key.Length - parts[^1].Length;
-    }
-
-    private Entry Added(Entry entry)
-    {
-        Interlocked.Add(ref _bytes, entry.Value.Length);
-        return entry;
-    }
-
-    private Entry Replaced(Entry old, Entry entry)
-    {
-        Interlocked.Add(ref _bytes, entry.Value.Length - old.Value.Length);
-        return entry;
-    }
-
-    /// <summary>Over the cap: expired entries go first, then the oldest tenth.</summary>
-    private void Evict(DateTimeOffset now)
-    {
-        var victims = _entries.Where(e => e.Value.ExpiresAt <= now).Select(e => e.Key).ToList();
-        if (_entries.Count - victims.Count > _options.MaxEntries)
-        {
-            victims.AddRange(_entries.OrderBy(e => e.Value.CreatedAt).Take(Math.Max(1, _options.MaxEntries / 10)).Select(e => e.Key));
-        }
-
-        foreach (var key in victims)
-        {
-            if (_entries.TryRemove(key, out var old))
-            {
-                Interlocked.Add(ref _bytes, -old.Value.Length);
-            }
-        }
-    }
-
-    private sealed record Entry(byte[] Value, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis cache reachable again")]
+    private static partial void LogRedisBack(ILogger logger);
 }

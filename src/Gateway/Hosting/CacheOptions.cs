@@ -19,6 +19,13 @@ internal sealed class CacheOptions
     [Range(1, 10_000_000)]
     public int MaxEntries { get; set; } = 10_000;
 
+    /// <summary>Filled from ConnectionStrings:Redis (StackExchange.Redis configuration, e.g. "127.0.0.1:6379").</summary>
+    public string? RedisConfiguration { get; set; }
+
+    /// <summary>Longest wait for one Redis operation before the in-process cache answers instead.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Answers larger than this are not cached.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxEntryBytes { get; set; } = 1024 * 1024;

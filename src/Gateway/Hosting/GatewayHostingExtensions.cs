@@ -30,9 +30,20 @@ internal static class GatewayHostingExtensions
         services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton<UpstreamPool>();
         services.TryAddSingleton<ModelDirectory>();
-        services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section).ValidateOnStart();
+        services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section)
+            .Configure<IConfiguration>((options, configuration) => options.RedisConfiguration = configuration.GetConnectionString("Redis"))
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheOptions>, CacheOptionsValidator>());
-        services.TryAddSingleton<ResponseCache>();
+        services.TryAddSingleton<MemoryCacheBackend>();
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<CacheOptions>>();
+            var redis = string.IsNullOrWhiteSpace(options.Value.RedisConfiguration)
+                ? null
+                : new RedisCacheBackend(options.Value.RedisConfiguration, options.Value.RedisTimeout);
+            return new ResponseCache(options, sp.GetRequiredService<MemoryCacheBackend>(), redis, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<ResponseCache>>());
+        });
         services.TryAddSingleton<CachedUpstream>();
         services.TryAddSingleton<PrometheusExporter>();
         services.TryAddSingleton(sp => new OllamaRequestRules(sp.GetRequiredService<IOptions<LimitsOptions>>().Value));

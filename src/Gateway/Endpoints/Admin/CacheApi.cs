@@ -18,19 +18,19 @@ internal static class CacheApi
     public static RouteGroupBuilder MapCacheApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/cache").WithTags("Cache");
-        group.MapGet("/stats", Stats).WithName("CacheStats");
+        group.MapGet("/stats", StatsAsync).WithName("CacheStats");
         group.MapPost("/clear", ClearAsync).WithName("CacheClear");
-        group.MapGet("/keys", Keys).WithName("CacheKeys");
+        group.MapGet("/keys", KeysAsync).WithName("CacheKeys");
         group.MapPost("/warm", WarmAsync).WithName("CacheWarm");
         return group;
     }
 
-    private static Ok<Envelope<CacheStatsView>> Stats(HttpContext context, ResponseCache cache, TimeProvider time)
+    private static async Task<Ok<Envelope<CacheStatsView>>> StatsAsync(HttpContext context, ResponseCache cache, TimeProvider time)
     {
-        var stats = cache.Statistics();
+        var (backend, stats) = await cache.StatisticsAsync(context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Ok(Envelope.Success(context, new CacheStatsView
         {
-            Backend = "memory",
+            Backend = backend,
             Hits = stats.Hits,
             Misses = stats.Misses,
             HitRate = Math.Round(stats.HitRate, 4),
@@ -51,15 +51,15 @@ internal static class CacheApi
             throw GatewayException.Invalid("pattern is longer than 256 characters", "pattern");
         }
 
-        var cleared = cache.Clear(pattern);
+        var cleared = await cache.ClearAsync(pattern, context.RequestAborted).ConfigureAwait(false);
         return TypedResults.Ok(Envelope.Success(context, new CacheClearReply { Cleared = cleared, Pattern = pattern ?? "*" }, time));
     }
 
-    private static Ok<Envelope<CacheKeysPage>> Keys(HttpContext context, ResponseCache cache, TimeProvider time, int? page, int? per_page)
+    private static async Task<Ok<Envelope<CacheKeysPage>>> KeysAsync(HttpContext context, ResponseCache cache, TimeProvider time, int? page, int? per_page)
     {
         var (number, size) = Paging.Read(page, per_page, 50, MaxPerPage);
 
-        var keys = cache.Keys();
+        var keys = await cache.KeysAsync(context.RequestAborted).ConfigureAwait(false);
         var view = new CacheKeysPage
         {
             Items = [.. keys.Skip((number - 1) * size).Take(size).Select(k => new CacheKeyView { Key = k.Key, SizeBytes = k.Bytes, CreatedAt = k.CreatedAt, ExpiresAt = k.ExpiresAt })],

@@ -41,12 +41,13 @@ internal static class SutazApi
     }
 
     /// <summary>Readiness from cached state: 503 only when no Ollama server answers; a database outage degrades (inference still works).</summary>
-    private static JsonHttpResult<HealthReply> Health(HttpContext context, UpstreamPool pool, StoreHealth store, TimeProvider time)
+    private static JsonHttpResult<HealthReply> Health(HttpContext context, UpstreamPool pool, StoreHealth store, ResponseCache cache, TimeProvider time)
     {
         var healthy = pool.Servers.Count(s => s.Healthy);
         var ollama = healthy == pool.Servers.Count ? "healthy" : healthy > 0 ? "degraded" : "unhealthy";
         var database = store.Healthy ? "healthy" : "unhealthy";
-        var status = ollama == "unhealthy" ? "unhealthy" : ollama == "degraded" || !store.Healthy ? "degraded" : "healthy";
+        var redisDown = cache.RedisConfigured && !cache.RedisHealthy;
+        var status = ollama == "unhealthy" ? "unhealthy" : ollama == "degraded" || !store.Healthy || redisDown ? "degraded" : "healthy";
         var reply = new HealthReply
         {
             Status = status,
@@ -54,6 +55,12 @@ internal static class SutazApi
             Services = new() { ["ollama"] = ollama, ["database"] = database },
             Performance = new HealthPerformance { ResponseTimeMs = RequestTiming.ElapsedMilliseconds(context, time) ?? 0 },
         };
+        if (cache.RedisConfigured)
+        {
+            // Redis only holds the cache: while it is away the in-process cache answers, so this degrades, never fails.
+            reply.Services["redis"] = redisDown ? "unavailable (in-process cache fallback)" : "healthy";
+        }
+
         return TypedResults.Json(reply, SutazJsonContext.Default.HealthReply, statusCode: healthy > 0 ? 200 : 503);
     }
 

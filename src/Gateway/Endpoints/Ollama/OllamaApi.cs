@@ -73,7 +73,7 @@ internal static class OllamaApi
             return TypedResults.Empty;
         }
 
-        if (cached.CachedChat(request) is { } stored)
+        if (await cached.CachedChatAsync(request, ct).ConfigureAwait(false) is { } stored)
         {
             // The cached final answer holds the whole message and done:true: on its own it is a complete stream.
             using var replay = ResponseStreamWriter.StartNdjson(context.Response);

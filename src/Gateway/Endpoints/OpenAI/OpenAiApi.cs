@@ -62,7 +62,7 @@ internal static class OpenAiApi
             return TypedResults.Empty;
         }
 
-        if (cached.CachedChat(ollama) is { } stored)
+        if (await cached.CachedChatAsync(ollama, ct).ConfigureAwait(false) is { } stored)
         {
             // A cached answer is replayed as a well-formed stream: role, content, finish, usage, [DONE].
             var answer = CachedUpstream.Parse(stored);

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using SutazAi.Gateway.Tests.Infrastructure;
+using SutazAi.TestKit;
+
+namespace SutazAi.Gateway.Tests.Caching;
+
+/// <summary>The response cache in Redis: shared by replicas; an outage falls back to the in-process cache without client errors.</summary>
+[Collection(RedisTests.Name)]
+public sealed class RedisCacheTests(RedisServer redis)
+{
+    private const string Chat = """{"model":"llama3:latest","messages":[{"role":"user","content":"RANDOM"}],"temperature":0}""";
+
+    private static StringContent Body(string marker) => new(Chat.Replace("RANDOM", marker, StringComparison.Ordinal), Encoding.UTF8, "application/json");
+
+    private GatewayFactory Gateway(FakeOllama fake) => new([fake.BaseUri], new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = redis.Configuration });
+
+    [Fact]
+    public async Task TwoReplicas_ShareCachedAnswersAndCounters()
+    {
+        await using var fake = await FakeOllama.StartAsync("llama3:latest");
+        await using var first = Gateway(fake);
+        await using var second = Gateway(fake);
+        var marker = Guid.NewGuid().ToString("N");
+
+        Assert.Equal(HttpStatusCode.OK, (await first.Client().PostAsync("/v1/chat/completions", Body(marker))).StatusCode);
+        var answer = await second.Client().PostAsync("/v1/chat/completions", Body(marker));
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Single(fake.RequestsTo("/api/chat"));
+        var stats = JsonDocument.Parse(await second.Client().GetStringAsync("/api/v1/cache/stats")).RootElement.GetProperty("data");
+        Assert.Equal("redis", stats.GetProperty("backend").GetString());
+        Assert.True(stats.GetProperty("hits").GetInt64() >= 1);
+        Assert.True(stats.GetProperty("keys").GetInt32() >= 1);
+        var keys = JsonDocument.Parse(await first.Client().GetStringAsync("/api/v1/cache/keys?per_page=500")).RootElement.GetProperty("data");
+        Assert.Contains(keys.GetProperty("items").EnumerateArray(), k => k.GetProperty("key").GetString()!.StartsWith("chat:", StringComparison.Ordinal));
+        var health = JsonDocument.Parse(await first.Client().GetStringAsync("/health")).RootElement.GetProperty("services");
+        Assert.Equal("healthy", health.GetProperty("redis").GetString());
+    }
+
+    [Fact]
+    public async Task RedisDown_RequestsStillAnswered_InProcessFallbackAndHealthSaysSo()
+    {
+        await using var fake = await FakeOllama.StartAsync("llama3:latest");
+        await using var gateway = Gateway(fake);
+        var client = gateway.Client();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Body("warm"))).StatusCode);
+
+        await redis.StopAsync();
+        try
+        {
+            var marker = Guid.NewGuid().ToString("N");
+            var first = await client.PostAsync("/v1/chat/completions", Body(marker));
+            var second = await client.PostAsync("/v1/chat/completions", Body(marker));
+
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+            var stats = JsonDocument.Parse(await client.GetStringAsync("/api/v1/cache/stats")).RootElement.GetProperty("data");
+            Assert.Equal("memory", stats.GetProperty("backend").GetString());
+            var health = JsonDocument.Parse(await client.GetStringAsync("/health")).RootElement;
+            Assert.Equal("unavailable (in-process cache fallback)", health.GetProperty("services").GetProperty("redis").GetString());
+            Assert.Equal("degraded", health.GetProperty("status").GetString());
+            // The fallback cache served the repeat: two misses upstream would mean no cache at all.
+            Assert.Equal(2, fake.RequestsTo("/api/chat").Count);
+        }
+        finally
+        {
+            await redis.StartAsync();
+        }
+    }
+}
