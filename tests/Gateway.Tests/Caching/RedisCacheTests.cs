@@ -69,4 +69,30 @@ public sealed class RedisCacheTests(RedisServer redis)
             await redis.StartAsync();
         }
     }
+
+    [Fact]
+    public async Task RedisHung_AnswersWithinTheRedisTimeoutFromTheFallback()
+    {
+        await using var fake = await FakeOllama.StartAsync("llama3:latest");
+        await using var gateway = Gateway(fake);
+        var client = gateway.Client();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Body("connect"))).StatusCode);
+
+        await redis.PauseAsync();
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var response = await client.PostAsync("/v1/chat/completions", Body(Guid.NewGuid().ToString("N")));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            // One lookup waits out the 250 ms Redis timeout; the store of the answer is then skipped for the retry window.
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+            var stats = JsonDocument.Parse(await client.GetStringAsync("/api/v1/cache/stats")).RootElement.GetProperty("data");
+            Assert.Equal("memory", stats.GetProperty("backend").GetString());
+        }
+        finally
+        {
+            await redis.ResumeAsync();
+        }
+    }
 }

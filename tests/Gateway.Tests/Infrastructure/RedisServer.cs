@@ -53,10 +53,21 @@ public sealed class RedisServer : IAsyncLifetime
         }
     }
 
+    /// <summary>A hung server (SIGSTOP): connections stay open, nothing answers. <see cref="ResumeAsync"/> ends it.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    public Task ResumeAsync() => SignalAsync("CONT");
+
     public async Task DisposeAsync()
     {
         await StopAsync();
         _process?.Dispose();
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", $"-{signal} {_process!.Id}");
+        await kill.WaitForExitAsync();
     }
 
     private static int FreePort()
