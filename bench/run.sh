@@ -122,6 +122,16 @@ for c in 1 32; do
   run "gateway /v1/chat/completions (translated)" "http://127.0.0.1:18010/v1/chat/completions" $c "$gw_json"
 done
 run "gateway /api/chat, response-cache hit" "http://127.0.0.1:18010/api/chat" 1 "$gw_json" "$work/cached.lua"
+if command -v redis-server >/dev/null; then
+  redis-server --port 18379 --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --pidfile "$work/redis.pid" >/dev/null
+  env ${GW_ENV:-} taskset -c 1 dotnet "$work/gw/SutazAi.Gateway.dll" --urls "http://127.0.0.1:18012" --Ollama:Servers:0="http://127.0.0.1:18080" \
+    --ConnectionStrings:Redis=127.0.0.1:18379 --Logging:LogLevel:Default=Warning > "$work/gw-18012.log" 2>&1 &
+  gw_redis=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:18012/health/live" >/dev/null && break; sleep 0.1; done
+  taskset -c 0 wrk -t1 -c8 -d"${WARMUP}s" -s "$work/cached.lua" http://127.0.0.1:18012/api/chat >/dev/null
+  run "gateway /api/chat, Redis cache hit" "http://127.0.0.1:18012/api/chat" 1 "$gw_redis" "$work/cached.lua"
+  kill "$gw_redis"; kill "$(cat "$work/redis.pid")"
+fi
 
 ttfb() { # $1 url, $2 body; prints p50 and p99 of time to first byte in ms over 300 requests, and events per response
   python3 - "$1" "$2" <<'PY'
