@@ -10,6 +10,11 @@ internal sealed class StoreHealth(Database database)
 
     public bool Healthy { get; private set; } = true;
 
+    /// <summary>True once the migrations ran: the schema is there (readiness needs it).</summary>
+    public bool Migrated { get; private set; }
+
+    public void MarkMigrated() => Migrated = true;
+
     public double? LatencyMs { get; private set; }
 
     public DateTimeOffset? LastChecked { get; private set; }

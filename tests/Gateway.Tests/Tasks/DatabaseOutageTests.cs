@@ -112,4 +112,45 @@ public sealed class DatabaseOutageTests(PostgresServer server)
         Assert.Equal("second", result.GetProperty("result").GetProperty("response").GetString());
         Assert.Equal(2, fake.RequestsTo("/api/chat").Count);
     }
+
+    /// <summary>ST-02: the database is down when the gateway starts.</summary>
+    [Fact]
+    public async Task PostgresDownAtStart_GatewayStartsNotReady_ThenMigratesWhenItComesBack()
+    {
+        await using var fake = await FakeOllama.StartAsync("llama3:latest");
+        await using var gateway = new GatewayFactory([fake.BaseUri], new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = await server.CreateDatabaseAsync(),
+            ["Tasks:PollInterval"] = "00:00:00.050",
+            ["Tasks:EventPollInterval"] = "00:00:00.020",
+        });
+        await server.StopAsync();
+        try
+        {
+            // The gateway starts only now, with the database down.
+            var client = gateway.Client();
+            await gateway.Service<SutazAi.Gateway.Upstreams.UpstreamPool>().ProbeAsync(gateway.Service<SutazAi.Gateway.Upstreams.UpstreamPool>().Servers[0], default);
+
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health/ready")).StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.PostAsync("/api/v1/tasks", new StringContent(Chat, Encoding.UTF8, "application/json"))).StatusCode);
+        }
+        finally
+        {
+            await server.StartAsync();
+        }
+
+        // Readiness is itself a polled signal: wait (bounded) for the background migration to catch up.
+        var store = gateway.Service<StoreHealth>();
+        for (var i = 0; i < 200 && !store.Migrated; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        await store.CheckAsync(TimeProvider.System, TimeSpan.FromSeconds(5), default);
+        var ready = gateway.Client();
+        Assert.Equal(HttpStatusCode.OK, (await ready.GetAsync("/health/ready")).StatusCode);
+        var created = await ready.PostAsync("/api/v1/tasks", new StringContent(Chat, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
 }

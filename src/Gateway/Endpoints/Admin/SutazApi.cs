@@ -23,7 +23,7 @@ internal static class SutazApi
     public static RouteGroupBuilder MapSutazApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", Health).WithName("Health").WithTags("Health");
-        app.MapGet("/health/ready", Health).WithName("HealthReady").WithTags("Health");
+        app.MapGet("/health/ready", Ready).WithName("HealthReady").WithTags("Health");
         app.MapGet("/health/live", () => TypedResults.Ok(new HealthReply { Status = "alive" })).WithName("HealthLive").WithTags("Health");
         app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8")).WithName("Metrics").WithTags("Health");
 
@@ -38,6 +38,17 @@ internal static class SutazApi
         group.MapPost("/models/pull", PullAsync).WithName("SutazModelPull");
         group.MapDelete("/models/{**model}", DeleteModelAsync).WithName("SutazModelDelete");
         return group;
+    }
+
+    /// <summary>
+    /// Readiness for a load balancer: 503 until the database schema is in place and while the database or every
+    /// Ollama server is unreachable; otherwise the same answer as /health.
+    /// </summary>
+    private static JsonHttpResult<HealthReply> Ready(HttpContext context, UpstreamPool pool, StoreHealth store, ResponseCache cache, TimeProvider time)
+    {
+        var health = Health(context, pool, store, cache, time);
+        var ready = store.Migrated && store.Healthy && health.StatusCode == 200;
+        return ready ? health : TypedResults.Json(health.Value!, SutazJsonContext.Default.HealthReply, statusCode: 503);
     }
 
     /// <summary>Readiness from cached state: 503 only when no Ollama server answers; a database outage degrades (inference still works).</summary>
