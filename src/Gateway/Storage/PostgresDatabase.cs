@@ -5,7 +5,7 @@ namespace SutazAi.Gateway.Storage;
 
 internal sealed class PostgresDatabase(string connectionString) : Database
 {
-    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
+    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(WithDefaults(connectionString));
 
     public override StoreProvider Provider => StoreProvider.Postgres;
 
@@ -13,4 +13,19 @@ internal sealed class PostgresDatabase(string connectionString) : Database
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    /// <summary>
+    /// The queue runs the same few statements all the time: let Npgsql prepare them (PostgreSQL then skips parsing
+    /// and planning), unless the connection string says otherwise.
+    /// </summary>
+    private static string WithDefaults(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 64;
+        }
+
+        return builder.ConnectionString;
+    }
 }
