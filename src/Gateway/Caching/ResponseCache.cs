@@ -17,6 +17,7 @@ internal sealed partial class ResponseCache(IOptions<CacheOptions> options, Memo
     TimeProvider time, ILogger<ResponseCache> logger) : IDisposable
 {
     private static readonly TimeSpan RetryRedisAfter = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan AdminTimeout = TimeSpan.FromSeconds(10);
     private readonly CacheOptions _options = options.Value;
     private long _redisDownSince = long.MinValue;
 
@@ -65,19 +66,36 @@ internal sealed partial class ResponseCache(IOptions<CacheOptions> options, Memo
 
     /// <summary>Removes the keys matching a glob (<c>*</c> any run of characters); null clears everything.</summary>
     public Task<int> ClearAsync(string? pattern, CancellationToken cancellationToken) =>
-        UseAsync(b => b.ClearAsync(pattern ?? "*", cancellationToken), cancellationToken);
+        AdminAsync(b => b.ClearAsync(pattern ?? "*", cancellationToken), cancellationToken);
 
-    public Task<IReadOnlyList<CacheKeyInfo>> KeysAsync(CancellationToken cancellationToken) => UseAsync(b => b.KeysAsync(cancellationToken), cancellationToken);
+    public Task<IReadOnlyList<CacheKeyInfo>> KeysAsync(CancellationToken cancellationToken) => AdminAsync(b => b.KeysAsync(cancellationToken), cancellationToken);
 
     public async Task<(string Backend, CacheStatistics Statistics)> StatisticsAsync(CancellationToken cancellationToken)
     {
-        string backend = "memory";
-        var statistics = await UseAsync(b =>
+        var backend = redis ?? (ICacheBackend)memory;
+        return (backend.Name, await AdminAsync(b => b.StatisticsAsync(cancellationToken), cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Management calls (stats, keys, clear) scan the whole cache, so they get a longer timeout, never switch the
+    /// request path to the fallback, and fail with 503 when Redis is away: clearing only the fallback would claim a
+    /// success that Redis did not see.
+    /// </summary>
+    private async Task<T> AdminAsync<T>(Func<ICacheBackend, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        if (redis is null)
         {
-            backend = b.Name;
-            return b.StatisticsAsync(cancellationToken);
-        }, cancellationToken).ConfigureAwait(false);
-        return (backend, statistics);
+            return await operation(memory).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await Task.Run(() => operation(redis), cancellationToken).WaitAsync(AdminTimeout, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or StackExchange.Redis.RedisException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new Errors.GatewayException(Errors.ErrorKind.CacheUnavailable, "the Redis cache is unavailable", retryAfter: TimeSpan.FromSeconds(5));
+        }
     }
 
     /// <summary>Runs the operation on Redis when it is usable, else (or when it fails or stalls) on the in-process backend.</summary>

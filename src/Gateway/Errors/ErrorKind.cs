@@ -9,6 +9,7 @@ internal enum ErrorKind
     TaskNotFound,
     Conflict,
     DependencyUnavailable,
+    CacheUnavailable,
     ModelNotFound,
     PayloadTooLarge,
     RequestTimeout,

@@ -3,9 +3,23 @@ namespace SutazAi.Gateway.Tasks;
 /// <summary>Wakes this replica's idle workers when a task is enqueued here (other replicas find it by polling).</summary>
 internal sealed class TaskSignal : IDisposable
 {
-    private readonly SemaphoreSlim _available = new(0, int.MaxValue);
+    private readonly SemaphoreSlim _available = new(0, 1);
 
-    public void Notify() => _available.Release();
+    /// <summary>At most one pending wake-up: a burst of enqueues must not turn into a burst of empty claims later.</summary>
+    public void Notify()
+    {
+        if (_available.CurrentCount == 0)
+        {
+            try
+            {
+                _available.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Another enqueue signalled between the check and the release: one wake-up is pending, as wanted.
+            }
+        }
+    }
 
     /// <summary>Waits for a notification or the poll interval, whichever comes first.</summary>
     public async Task WaitAsync(TimeSpan pollInterval, TimeProvider time, CancellationToken cancellationToken)

@@ -179,15 +179,19 @@ internal sealed partial class TaskWorkerService(ITaskStore store, IEnumerable<IT
             await store.FailAsync(task.Id, task.Fence, error.Message, RetryDelay(task.Attempts), retryable, CancellationToken.None).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Boundary of one task: a handler bug fails (and retries) that task, never the worker loop.
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not (OperationCanceledException or DbException))
 #pragma warning restore CA1031
         {
+            // Store failures are not handler failures: they leave the lease to expire (WorkAsync logs them), so a
+            // result that could not be recorded is never turned into a failed attempt.
             await heartbeat.CancelAsync().ConfigureAwait(false);
             LogHandlerCrashed(logger, e, task.Id, task.TaskType);
             await store.FailAsync(task.Id, task.Fence, "the task handler failed", RetryDelay(task.Attempts), retryable: true, CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
+            // Whatever ended the attempt, the lease is no longer renewed from here.
+            await heartbeat.CancelAsync().ConfigureAwait(false);
             await beating.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }

@@ -87,6 +87,21 @@ public abstract class TaskApiContract
     }
 
     [Fact]
+    public async Task Events_ReconnectAfterTerminalEvent_Answers204SoEventSourceStops()
+    {
+        await using var fake = await FakeOllama.StartAsync(Model);
+        await using var gateway = await GatewayAsync(fake);
+        var client = gateway.Client();
+        var id = await EnqueueAsync(client, """{"task_type":"echo","payload":{"x":1}}""");
+        var events = await EventsUntilDoneAsync(client, id);
+
+        using var reconnect = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/tasks/{id}/events") { Headers = { { "Last-Event-ID", events.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) } } };
+        var response = await client.SendAsync(reconnect);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Enqueue_IdempotencyKey_SameBodyReturnsSameTaskDifferentBodyConflicts()
     {
         await using var fake = await FakeOllama.StartAsync(Model);

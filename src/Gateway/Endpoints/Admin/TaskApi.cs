@@ -122,11 +122,18 @@ internal static class TaskApi
     }
 
     /// <summary>SSE: the stored events first (or those after Last-Event-ID), then new ones as they are stored, until a terminal event.</summary>
-    private static async Task<EmptyHttpResult> EventsAsync(HttpContext context, string id, ITaskStore store, IOptions<TaskQueueOptions> options, TimeProvider time)
+    private static async Task<Results<EmptyHttpResult, NoContent>> EventsAsync(HttpContext context, string id, ITaskStore store, IOptions<TaskQueueOptions> options, TimeProvider time)
     {
         var ct = context.RequestAborted;
         await FindAsync(store, id, ct).ConfigureAwait(false);
         var after = int.TryParse(context.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var resume) ? resume : 0;
+        if (after > 0 && TaskStatus.IsTerminal((await FindAsync(store, id, ct).ConfigureAwait(false)).Status)
+            && (await store.EventsAsync(id, after, ct).ConfigureAwait(false)).Count == 0)
+        {
+            // EventSource reconnects after a stream ends; 204 tells it the finished task has nothing more.
+            return TypedResults.NoContent();
+        }
+
         using var writer = ResponseStreamWriter.StartSse(context.Response);
         await using var events = TaskEventFeed.FollowAsync(store, id, after, options.Value.EventPollInterval, time, ct).GetAsyncEnumerator(ct);
         var next = events.MoveNextAsync().AsTask();
@@ -189,9 +196,19 @@ internal static class TaskApi
     };
 
     /// <summary>A rough estimate: the queue ahead spread over this replica's workers, at a configured time per task.</summary>
-    private static async Task<DateTimeOffset> EstimateAsync(QueueDepth depth, TaskQueueOptions options, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<DateTimeOffset?> EstimateAsync(QueueDepth depth, TaskQueueOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
-        var queued = await depth.GetAsync(cancellationToken).ConfigureAwait(false);
+        long queued;
+        try
+        {
+            queued = await depth.GetAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // The task is stored already: answering 503 now would make clients enqueue it twice. No estimate instead.
+            return null;
+        }
+
         var rounds = Math.Ceiling((double)queued / Math.Max(1, options.Workers));
         return time.GetUtcNow() + (options.EstimatedTaskDuration * Math.Max(1, rounds));
     }

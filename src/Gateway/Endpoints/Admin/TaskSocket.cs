@@ -12,11 +12,13 @@ namespace SutazAi.Gateway.Endpoints.Admin;
 /// <summary>
 /// WebSocket /ws/tasks: the client sends {"action":"subscribe","task_id":"…"} (as often as it likes) and receives
 /// each subscribed task's events as JSON text messages, the stored ones first, until the task's terminal event.
-/// Problems come back as {"type":"error","error":{"code","message"}}; a message over 4 KiB closes with 1009.
+/// Problems come back as {"type":"error","error":{"code","message"}}; a message over 4 KiB closes with 1009; at most
+/// 32 tasks per connection (a repeated subscription is ignored).
 /// </summary>
 internal static class TaskSocket
 {
     private const int MaxMessageBytes = 4096;
+    private const int MaxSubscriptions = 32;
 
     public static IEndpointConventionBuilder MapTaskSocket(this IEndpointRouteBuilder app) =>
         app.Map("/ws/tasks", RunAsync).WithName("TaskSocket").WithTags("Tasks");
@@ -32,6 +34,7 @@ internal static class TaskSocket
         using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         using var sending = new SemaphoreSlim(1, 1);
         var subscriptions = new List<Task>();
+        var subscribed = new HashSet<string>(StringComparer.Ordinal);
         var buffer = new byte[MaxMessageBytes];
         try
         {
@@ -57,12 +60,24 @@ internal static class TaskSocket
                     continue;
                 }
 
+                if (subscribed.Contains(id))
+                {
+                    continue;
+                }
+
+                if (subscribed.Count >= MaxSubscriptions)
+                {
+                    await SendAsync(socket, sending, Error("VALIDATION_ERROR", $"at most {MaxSubscriptions} subscriptions per connection"), done.Token).ConfigureAwait(false);
+                    continue;
+                }
+
                 if (id.Length != 32 || !id.All(char.IsAsciiHexDigitLower) || await store.GetAsync(id, done.Token).ConfigureAwait(false) is null)
                 {
                     await SendAsync(socket, sending, Error("TASK_NOT_FOUND", "task not found"), done.Token).ConfigureAwait(false);
                     continue;
                 }
 
+                subscribed.Add(id);
                 subscriptions.Add(FollowAsync(socket, sending, store, id, options.Value.EventPollInterval, time, done.Token));
             }
         }
