@@ -16,7 +16,8 @@ internal sealed class PostgresDatabase(string connectionString) : Database
 
     /// <summary>
     /// The queue runs the same few statements all the time: let Npgsql prepare them (PostgreSQL then skips parsing
-    /// and planning), unless the connection string says otherwise.
+    /// and planning), unless the connection string says otherwise. The gateway keeps no session state (advisory locks
+    /// are transaction-scoped), so a connection going back to the pool needs no reset.
     /// </summary>
     private static string WithDefaults(string connectionString)
     {
@@ -24,6 +25,12 @@ internal sealed class PostgresDatabase(string connectionString) : Database
         if (builder.MaxAutoPrepare == 0)
         {
             builder.MaxAutoPrepare = 64;
+        }
+
+        if (!connectionString.Contains("No Reset On Close", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("NoResetOnClose", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.NoResetOnClose = true;
         }
 
         return builder.ConnectionString;

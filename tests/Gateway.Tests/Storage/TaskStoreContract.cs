@@ -78,6 +78,52 @@ public abstract class TaskStoreContract
     }
 
     [Fact]
+    public async Task Enqueue_ManyConcurrently_EachIsStoredOnceWithItsOwnPayloadAndQueuedEvent()
+    {
+        var store = await StoreAsync();
+
+        // Concurrent enqueues are written in batches (group commit); every caller must still get its own task.
+        var results = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 60).Select(i =>
+            store.EnqueueAsync(Task(payload: $$"""{"i":{{i}}}""", key: i % 3 == 0 ? $"k{i}" : null), default)));
+
+        Assert.All(results, r => Assert.Equal(EnqueueOutcome.Created, r.Outcome));
+        Assert.Equal(60, results.Select(r => r.Task!.Id).Distinct().Count());
+        for (var i = 0; i < 60; i++)
+        {
+            var stored = await store.GetAsync(results[i].Task!.Id, default);
+            Assert.Equal($$"""{"i":{{i}}}""", stored!.Payload);
+            Assert.Equal(["queued"], (await store.EventsAsync(stored.Id, 0, default)).Select(e => e.EventType));
+        }
+
+        Assert.Equal(60, (await store.ListAsync(null, null, 1, 10, default)).Total);
+    }
+
+    [Fact]
+    public async Task Complete_ManyConcurrently_EachFenceIsCheckedOnItsOwn()
+    {
+        var store = await StoreAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            await store.EnqueueAsync(Task(payload: $$"""{"i":{{i}}}"""), default);
+        }
+
+        var claimed = await store.ClaimAsync("w1", 20, Lease, default);
+        Assert.Equal(20, claimed.Count);
+
+        // One completion carries a fence that was never issued: only it is refused.
+        var outcomes = await System.Threading.Tasks.Task.WhenAll(claimed.Select((t, i) =>
+            store.CompleteAsync(t.Id, i == 7 ? t.Fence + 1 : t.Fence, $$"""{"done":{{i}}}""", default)));
+
+        for (var i = 0; i < 20; i++)
+        {
+            var stored = await store.GetAsync(claimed[i].Id, default);
+            Assert.Equal(i == 7 ? FinishOutcome.Stale : FinishOutcome.Done, outcomes[i]);
+            Assert.Equal(i == 7 ? TaskStatus.Running : TaskStatus.Completed, stored!.Status);
+            Assert.Equal(i == 7 ? null : $$"""{"done":{{i}}}""", stored.Result);
+        }
+    }
+
+    [Fact]
     public async Task Claim_HighestPriorityFirstThenOldest_FencesEachClaim()
     {
         var store = await StoreAsync();

@@ -1,18 +1,34 @@
-using System.Data.Common;
+using System.Collections.Concurrent;
+using System.Globalization;
 using Npgsql;
 
 namespace SutazAi.Gateway.Storage.Tasks;
 
-/// <summary>PostgreSQL: claimers skip rows other transactions hold (FOR UPDATE SKIP LOCKED), so no head-of-line blocking.</summary>
+/// <summary>
+/// PostgreSQL: claimers skip rows other transactions hold (FOR UPDATE SKIP LOCKED), so no head-of-line blocking. A
+/// change and its event are one statement (a data-modifying CTE), hence atomic in one round trip without BEGIN/COMMIT.
+/// </summary>
 internal sealed class PostgresTaskStore(Database database, TimeProvider time) : SqlTaskStore(database, time)
 {
-    protected override string ClaimSql =>
+    private readonly ConcurrentDictionary<Change, string> _statements = new();
+
+    protected override string ClaimSql(int max) =>
         "UPDATE tasks SET status = 'running', attempts = attempts + 1, fence = fence + 1, lease_owner = @worker, lease_expires_at = @expires, "
         + "updated_at = @now WHERE id IN (SELECT id FROM tasks WHERE status = 'queued' AND run_after <= @now "
-        + "ORDER BY priority DESC, created_at, id LIMIT @max FOR UPDATE SKIP LOCKED)";
+        + "ORDER BY priority DESC, created_at, id LIMIT " + max.ToString(CultureInfo.InvariantCulture) + " FOR UPDATE SKIP LOCKED)";
 
-    protected override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+    private protected override string BatchRows(string columns) => $"jsonb_to_recordset(@batch::jsonb) AS b({columns})";
 
-    protected override bool IsUniqueViolation(DbException exception) => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+    /// <summary>Data exceptions (22) and integrity violations (23) are about the rows; anything else is the database or the link.</summary>
+    private protected override bool IsContentError(Exception exception) =>
+        exception is PostgresException { SqlState: [ '2', '2' or '3', ..] };
+
+    private protected override async Task<IReadOnlyList<TaskRecord>> ChangeAsync(Change change, CancellationToken cancellationToken,
+        params (string Name, object? Value)[] parameters)
+    {
+        var sql = _statements.GetOrAdd(change, c =>
+            $"WITH changed AS ({Resolve(c)} RETURNING {Columns}), logged AS ({EventInsert(c)} FROM changed) SELECT {Columns} FROM changed");
+        await using var connection = await Database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(connection, null, sql, cancellationToken, parameters).ConfigureAwait(false);
+    }
 }

@@ -1,57 +1,143 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 
 namespace SutazAi.Gateway.Storage.Tasks;
 
 /// <summary>
-/// The task queue in SQL that PostgreSQL and SQLite both run. Every state change is one fenced UPDATE (the row's
-/// fence must still be the caller's) plus its event row, in one transaction. The providers differ only in how a
-/// write transaction starts and how claiming skips rows other claimers hold.
+/// The task queue in SQL that PostgreSQL and SQLite both run. Every state change is one fenced statement (the row's
+/// fence must still be the caller's) plus its event row, atomically. The providers differ only in how they make the
+/// pair atomic (one statement on PostgreSQL, one write transaction on SQLite) and how claiming skips rows other
+/// claimers hold.
 /// </summary>
-internal abstract class SqlTaskStore(Database database, TimeProvider time) : ITaskStore
+internal abstract class SqlTaskStore : ITaskStore
 {
-    private const string Columns = "id, task_type, payload, priority, status, attempts, max_attempts, fence, run_after, lease_owner, "
+    private readonly TimeProvider _time;
+    private readonly WriteBatcher<NewTask, EnqueueResult> _enqueues;
+    private readonly WriteBatcher<(string Id, long Fence, string Result), FinishOutcome> _completions;
+
+    protected SqlTaskStore(Database database, TimeProvider time)
+    {
+        Database = database;
+        _time = time;
+        _enqueues = new(EnqueueBatchAsync, IsContentError);
+        _completions = new(CompleteBatchAsync, IsContentError);
+    }
+
+    private protected Database Database { get; }
+
+    protected const string Columns = "id, task_type, payload, priority, status, attempts, max_attempts, fence, run_after, lease_owner, "
         + "lease_expires_at, cancel_requested, result, last_error, created_at, updated_at, completed_at";
 
-    /// <summary>The claim statement; it must select due queued rows in priority order and skip rows locked by others.</summary>
-    protected abstract string ClaimSql { get; }
+    /// <summary>The event row of a change: the next sequence number of the changed task, its type and data as SQL over <c>changed</c>.</summary>
+    private protected static string EventInsert(Change change) =>
+        "INSERT INTO task_events (task_id, seq, event_type, data, created_at) SELECT changed.id, "
+        + "COALESCE((SELECT MAX(e.seq) FROM task_events e WHERE e.task_id = changed.id), 0) + 1, "
+        + $"{change.EventType}, {change.EventData}, @now";
 
-    protected abstract Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
+    // Batched (see WriteBatcher): {rows} is the provider's row source over the JSON array parameter @batch.
+    private static readonly Change Enqueue = new(
+        "INSERT INTO tasks (id, task_type, payload, priority, status, attempts, max_attempts, fence, run_after, cancel_requested, "
+        + "idempotency_key, created_at, updated_at) SELECT b.b_id, b.b_type, b.b_payload, b.b_priority, 'queued', 0, b.b_max, 0, @now, FALSE, "
+        + "b.b_key, @now, @now FROM {rows} WHERE TRUE ON CONFLICT (idempotency_key) DO NOTHING",
+        "'queued'", "NULL", "b_id text, b_type text, b_payload text, b_priority integer, b_max integer, b_key text");
 
-    protected abstract bool IsUniqueViolation(DbException exception);
+    private static readonly Change Complete = new(
+        "UPDATE tasks SET status = 'completed', result = b.b_result, lease_owner = NULL, lease_expires_at = NULL, "
+        + "completed_at = @now, updated_at = @now FROM {rows} WHERE tasks.id = b.b_id AND tasks.fence = b.b_fence AND tasks.status = 'running'",
+        "'completed'", "NULL", "b_id text, b_fence bigint, b_result text");
 
-    public async Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken)
+    private static readonly Change Fail = new(
+        "UPDATE tasks SET status = CASE WHEN attempts >= max_attempts OR @final THEN 'failed' ELSE 'queued' END, "
+        + "run_after = @retryAt, last_error = @error, lease_owner = NULL, lease_expires_at = NULL, "
+        + "completed_at = CASE WHEN attempts >= max_attempts OR @final THEN @now ELSE NULL END, updated_at = @now "
+        + "WHERE id = @id AND fence = @fence AND status = 'running'",
+        "CASE WHEN changed.status = 'failed' THEN 'failed' ELSE 'retrying' END", "@errorEvent");
+
+    private static readonly Change Release = new(
+        "UPDATE tasks SET status = 'queued', attempts = attempts - 1, run_after = @now, lease_owner = NULL, "
+        + "lease_expires_at = NULL, updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running'",
+        "'released'", "NULL");
+
+    private static readonly Change AcknowledgeCancel = new(
+        "UPDATE tasks SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, completed_at = @now, "
+        + "updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running'",
+        "'cancelled'", "NULL");
+
+    private static readonly Change CancelQueued = new(
+        "UPDATE tasks SET status = 'cancelled', completed_at = @now, updated_at = @now WHERE id = @id AND status = 'queued'",
+        "'cancelled'", "NULL");
+
+    private static readonly Change Rescue = new(
+        "UPDATE tasks SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, "
+        + "last_error = 'lease expired (worker lost)', lease_owner = NULL, lease_expires_at = NULL, run_after = @now, "
+        + "completed_at = CASE WHEN attempts >= max_attempts THEN @now ELSE NULL END, updated_at = @now "
+        + "WHERE status = 'running' AND lease_expires_at < @now",
+        "CASE WHEN changed.status = 'failed' THEN 'failed' ELSE 'retrying' END", """'{"error":"lease expired (worker lost)"}'""");
+
+    // Touching the row serialises the events of one task (row lock on PostgreSQL) and drops stale writers.
+    private static readonly Change Progress = new(
+        "UPDATE tasks SET updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running'", "@eventType", "@eventData");
+
+    private readonly ConcurrentDictionary<int, Change> _claims = new();
+
+    /// <summary>
+    /// The claim statement for at most <paramref name="max"/> tasks; it must select due queued rows in priority order
+    /// and skip rows locked by others. The limit is a literal, not a parameter: PostgreSQL's generic plan for
+    /// <c>LIMIT $n</c> assumes a tenth of the table and would make it re-plan every claim.
+    /// </summary>
+    protected abstract string ClaimSql(int max);
+
+    /// <summary>A row source named <c>b</c> with the given columns ("name type, ...") over the JSON array parameter <c>@batch</c>.</summary>
+    private protected abstract string BatchRows(string columns);
+
+    /// <summary>The change's statement with its batch row source in place.</summary>
+    private protected string Resolve(Change change) =>
+        change.BatchColumns is null ? change.Statement : change.Statement.Replace("{rows}", BatchRows(change.BatchColumns), StringComparison.Ordinal);
+
+    /// <summary>Whether the database rejected a statement for its data (so a batch is worth retrying item by item), not an outage.</summary>
+    private protected abstract bool IsContentError(Exception exception);
+
+    /// <summary>
+    /// Runs the change's statement (an INSERT or UPDATE without RETURNING) and, atomically with it, one event row per
+    /// task it changed; returns those tasks as they are after the change. A parameter <c>@now</c> is required.
+    /// </summary>
+    private protected abstract Task<IReadOnlyList<TaskRecord>> ChangeAsync(Change change, CancellationToken cancellationToken,
+        params (string Name, object? Value)[] parameters);
+
+    public Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken) => _enqueues.WriteAsync(task, cancellationToken);
+
+    private async Task<IReadOnlyList<EnqueueResult>> EnqueueBatchAsync(IReadOnlyList<NewTask> tasks)
     {
-        if (task.IdempotencyKey is { } key && await FindByKeyAsync(key, cancellationToken).ConfigureAwait(false) is { } existing)
+        var ids = new string[tasks.Count];
+        var batch = BatchJson(tasks, (writer, task, i) =>
         {
-            return Same(existing, task);
+            writer.WriteString("b_id", ids[i] = Guid.CreateVersion7().ToString("N"));
+            writer.WriteString("b_type", task.TaskType);
+            writer.WriteString("b_payload", task.Payload);
+            writer.WriteNumber("b_priority", task.Priority);
+            writer.WriteNumber("b_max", task.MaxAttempts);
+            writer.WriteString("b_key", task.IdempotencyKey);
+        });
+        var inserted = (await ChangeAsync(Enqueue, CancellationToken.None, ("now", Now()), ("batch", batch)).ConfigureAwait(false)).ToDictionary(t => t.Id);
+        var results = new EnqueueResult[tasks.Count];
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            results[i] = inserted.TryGetValue(ids[i], out var created) ? new(EnqueueOutcome.Created, created) : await SameKeyAsync(tasks[i]).ConfigureAwait(false);
         }
 
-        var id = Guid.CreateVersion7().ToString("N");
-        var now = Now();
-        try
-        {
-            await WriteAsync(async (connection, transaction) =>
-            {
-                await ExecuteAsync(connection, transaction,
-                    "INSERT INTO tasks (id, task_type, payload, priority, status, attempts, max_attempts, fence, run_after, cancel_requested, "
-                    + "idempotency_key, created_at, updated_at) VALUES (@id, @type, @payload, @priority, 'queued', 0, @max, 0, @now, @false, "
-                    + "@key, @now, @now)", cancellationToken,
-                    ("id", id), ("type", task.TaskType), ("payload", task.Payload), ("priority", task.Priority), ("max", task.MaxAttempts),
-                    ("now", now), ("false", false), ("key", task.IdempotencyKey)).ConfigureAwait(false);
-                await InsertEventAsync(connection, transaction, id, "queued", null, now, cancellationToken).ConfigureAwait(false);
-                return 0;
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (DbException e) when (task.IdempotencyKey is not null && IsUniqueViolation(e))
-        {
-            // Another request with the same key won the race; answer with its task.
-            var winner = await FindByKeyAsync(task.IdempotencyKey, cancellationToken).ConfigureAwait(false);
-            return Same(winner!, task);
-        }
+        return results;
+    }
 
-        var at = Time(now);
-        return new EnqueueResult(EnqueueOutcome.Created, new TaskRecord(id, task.TaskType, task.Payload, task.Priority, TaskStatus.Queued, 0,
-            task.MaxAttempts, 0, at, null, null, false, null, null, at, at, null));
+    /// <summary>
+    /// Only the idempotency key can conflict: a request with the same key came first (or committed while this one
+    /// waited on it); answer with its task. The same key with a different body is a client error (409), never a
+    /// silent second task.
+    /// </summary>
+    private async Task<EnqueueResult> SameKeyAsync(NewTask task)
+    {
+        var existing = await FindByKeyAsync(task.IdempotencyKey!, CancellationToken.None).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("an enqueue conflicted on its idempotency key, but no task holds it");
+        return new(existing.Payload == task.Payload && existing.TaskType == task.TaskType ? EnqueueOutcome.Existing : EnqueueOutcome.KeyConflict, existing);
     }
 
     public async Task<TaskRecord?> GetAsync(string id, CancellationToken cancellationToken)
@@ -85,115 +171,92 @@ internal abstract class SqlTaskStore(Database database, TimeProvider time) : ITa
         return new TaskPage(items, total);
     }
 
-    public Task<IReadOnlyList<TaskRecord>> ClaimAsync(string worker, int max, TimeSpan lease, CancellationToken cancellationToken) =>
-        WriteAsync<IReadOnlyList<TaskRecord>>(async (connection, transaction) =>
-        {
-            var now = Now();
-            var claimed = await ReadAsync(connection, transaction, ClaimSql + " RETURNING " + Columns, cancellationToken,
-                ("worker", worker), ("expires", now + (long)lease.TotalMilliseconds), ("now", now), ("max", max)).ConfigureAwait(false);
-            foreach (var task in claimed)
-            {
-                await InsertEventAsync(connection, transaction, task.Id, "started", $$"""{"attempt":{{task.Attempts}},"worker":"{{Escape(worker)}}"}""", now, cancellationToken).ConfigureAwait(false);
-            }
-
-            return claimed;
-        }, cancellationToken);
+    public Task<IReadOnlyList<TaskRecord>> ClaimAsync(string worker, int max, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var claim = _claims.GetOrAdd(max, m => new(ClaimSql(m), "'started'", """'{"attempt":' || changed.attempts || ',"worker":' || @workerJson || '}'"""));
+        return ChangeAsync(claim, cancellationToken, ("worker", worker), ("expires", now + (long)lease.TotalMilliseconds), ("now", now),
+            ("workerJson", $"\"{Escape(worker)}\""));
+    }
 
     public async Task<HeartbeatResult> HeartbeatAsync(string id, long fence, TimeSpan lease, CancellationToken cancellationToken)
     {
         var now = Now();
-        var rows = await WriteAsync(async (connection, transaction) => await ReadAsync(connection, transaction,
+        await using var connection = await Database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await ReadAsync(connection, null,
             $"UPDATE tasks SET lease_expires_at = @expires, updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running' RETURNING {Columns}",
-            cancellationToken, ("expires", now + (long)lease.TotalMilliseconds), ("now", now), ("id", id), ("fence", fence)).ConfigureAwait(false),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken, ("expires", now + (long)lease.TotalMilliseconds), ("now", now), ("id", id), ("fence", fence)).ConfigureAwait(false);
         return rows.Count == 0 ? HeartbeatResult.Stale : rows[0].CancelRequested ? HeartbeatResult.CancelRequested : HeartbeatResult.Extended;
     }
 
     public Task<FinishOutcome> CompleteAsync(string id, long fence, string result, CancellationToken cancellationToken) =>
-        FinishAsync(id, fence, "UPDATE tasks SET status = 'completed', result = @result, lease_owner = NULL, lease_expires_at = NULL, "
-            + "completed_at = @now, updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running' RETURNING status",
-            "completed", null, cancellationToken, ("result", result));
+        _completions.WriteAsync((id, fence, result), cancellationToken);
+
+    private async Task<IReadOnlyList<FinishOutcome>> CompleteBatchAsync(IReadOnlyList<(string Id, long Fence, string Result)> completions)
+    {
+        var batch = BatchJson(completions, (writer, completion, _) =>
+        {
+            writer.WriteString("b_id", completion.Id);
+            writer.WriteNumber("b_fence", completion.Fence);
+            writer.WriteString("b_result", completion.Result);
+        });
+        var done = (await ChangeAsync(Complete, CancellationToken.None, ("now", Now()), ("batch", batch)).ConfigureAwait(false))
+            .Select(t => (t.Id, t.Fence)).ToHashSet();
+        return [.. completions.Select(c => done.Contains((c.Id, c.Fence)) ? FinishOutcome.Done : FinishOutcome.Stale)];
+    }
 
     public Task<FinishOutcome> FailAsync(string id, long fence, string error, TimeSpan retryDelay, bool retryable, CancellationToken cancellationToken) =>
-        FinishAsync(id, fence, "UPDATE tasks SET status = CASE WHEN attempts >= max_attempts OR @final THEN 'failed' ELSE 'queued' END, "
-            + "run_after = @retryAt, last_error = @error, lease_owner = NULL, lease_expires_at = NULL, "
-            + "completed_at = CASE WHEN attempts >= max_attempts OR @final THEN @now ELSE NULL END, updated_at = @now "
-            + "WHERE id = @id AND fence = @fence AND status = 'running' RETURNING status",
-            null, error, cancellationToken, ("retryAt", Now() + (long)retryDelay.TotalMilliseconds), ("error", error), ("final", !retryable));
+        FinishAsync(Fail, id, fence, cancellationToken, ("retryAt", Now() + (long)retryDelay.TotalMilliseconds), ("error", error),
+            ("final", !retryable), ("errorEvent", $$"""{"error":"{{Escape(error)}}"}"""));
 
     public Task<FinishOutcome> ReleaseAsync(string id, long fence, CancellationToken cancellationToken) =>
-        FinishAsync(id, fence, "UPDATE tasks SET status = 'queued', attempts = attempts - 1, run_after = @now, lease_owner = NULL, "
-            + "lease_expires_at = NULL, updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running' RETURNING status",
-            "released", null, cancellationToken);
+        FinishAsync(Release, id, fence, cancellationToken);
 
     public Task<FinishOutcome> AcknowledgeCancelAsync(string id, long fence, CancellationToken cancellationToken) =>
-        FinishAsync(id, fence, "UPDATE tasks SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, completed_at = @now, "
-            + "updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running' RETURNING status",
-            "cancelled", null, cancellationToken);
+        FinishAsync(AcknowledgeCancel, id, fence, cancellationToken);
 
-    public Task<CancelOutcome> CancelAsync(string id, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
+    public async Task<CancelOutcome> CancelAsync(string id, CancellationToken cancellationToken)
+    {
+        // Each step is atomic on its own; a task that changes state between the steps (claimed, or released on a
+        // shutdown) is simply looked at again.
+        for (var round = 0; ; round++)
         {
-            var now = Now();
-            var queued = await ReadStatusAsync(connection, transaction,
-                "UPDATE tasks SET status = 'cancelled', completed_at = @now, updated_at = @now WHERE id = @id AND status = 'queued' RETURNING status",
-                cancellationToken, ("now", now), ("id", id)).ConfigureAwait(false);
-            if (queued is not null)
+            if ((await ChangeAsync(CancelQueued, cancellationToken, ("now", Now()), ("id", id)).ConfigureAwait(false)).Count == 1)
             {
-                await InsertEventAsync(connection, transaction, id, "cancelled", null, now, cancellationToken).ConfigureAwait(false);
                 return CancelOutcome.Cancelled;
             }
 
-            var running = await ReadStatusAsync(connection, transaction,
-                "UPDATE tasks SET cancel_requested = @true, updated_at = @now WHERE id = @id AND status = 'running' RETURNING status",
-                cancellationToken, ("true", true), ("now", now), ("id", id)).ConfigureAwait(false);
-            if (running is not null)
+            await using var connection = await Database.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var requested = await ReadAsync(connection, null,
+                $"UPDATE tasks SET cancel_requested = @true, updated_at = @now WHERE id = @id AND status = 'running' RETURNING {Columns}",
+                cancellationToken, ("true", true), ("now", Now()), ("id", id)).ConfigureAwait(false);
+            if (requested.Count == 1)
             {
                 return CancelOutcome.Requested;
             }
 
-            var any = await ReadStatusAsync(connection, transaction, "SELECT status FROM tasks WHERE id = @id", cancellationToken, ("id", id)).ConfigureAwait(false);
-            return any is null ? CancelOutcome.NotFound : CancelOutcome.AlreadyFinished;
-        }, cancellationToken);
-
-    public Task<int> RescueExpiredAsync(CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
-        {
-            var now = Now();
-            var rescued = await ReadAsync(connection, transaction,
-                "UPDATE tasks SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, "
-                + "last_error = 'lease expired (worker lost)', lease_owner = NULL, lease_expires_at = NULL, run_after = @now, "
-                + "completed_at = CASE WHEN attempts >= max_attempts THEN @now ELSE NULL END, updated_at = @now "
-                + $"WHERE status = 'running' AND lease_expires_at < @now RETURNING {Columns}",
-                cancellationToken, ("now", now)).ConfigureAwait(false);
-            foreach (var task in rescued)
+            var task = await ReadAsync(connection, null, $"SELECT {Columns} FROM tasks WHERE id = @id", cancellationToken, ("id", id)).ConfigureAwait(false);
+            if (task.Count == 0)
             {
-                await InsertEventAsync(connection, transaction, task.Id, task.Status == TaskStatus.Failed ? "failed" : "retrying",
-                    """{"error":"lease expired (worker lost)"}""", now, cancellationToken).ConfigureAwait(false);
+                return CancelOutcome.NotFound;
             }
 
-            return rescued.Count;
-        }, cancellationToken);
+            if (TaskStatus.IsTerminal(task[0].Status) || round == 3)
+            {
+                return CancelOutcome.AlreadyFinished;
+            }
+        }
+    }
+
+    public async Task<int> RescueExpiredAsync(CancellationToken cancellationToken) =>
+        (await ChangeAsync(Rescue, cancellationToken, ("now", Now())).ConfigureAwait(false)).Count;
 
     public Task AddEventAsync(string id, long fence, string eventType, string? data, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
-        {
-            // Touching the row first serialises events of one task (row lock on PostgreSQL) and drops stale writers.
-            var now = Now();
-            var live = await ReadStatusAsync(connection, transaction,
-                "UPDATE tasks SET updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running' RETURNING status",
-                cancellationToken, ("now", now), ("id", id), ("fence", fence)).ConfigureAwait(false);
-            if (live is not null)
-            {
-                await InsertEventAsync(connection, transaction, id, eventType, data, now, cancellationToken).ConfigureAwait(false);
-            }
-
-            return 0;
-        }, cancellationToken);
+        ChangeAsync(Progress, cancellationToken, ("now", Now()), ("id", id), ("fence", fence), ("eventType", eventType), ("eventData", data));
 
     public async Task<IReadOnlyList<TaskEventRecord>> EventsAsync(string id, int afterSeq, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await Database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null,
             "SELECT task_id, seq, event_type, data, created_at FROM task_events WHERE task_id = @id AND seq > @after ORDER BY seq",
             [("id", id), ("after", afterSeq)]);
@@ -208,62 +271,36 @@ internal abstract class SqlTaskStore(Database database, TimeProvider time) : ITa
         return events;
     }
 
-    private static EnqueueResult Same(TaskRecord existing, NewTask task) =>
-        // The same key with a different body is a client error (409), never a silent second task.
-        new(existing.Payload == task.Payload && existing.TaskType == task.TaskType ? EnqueueOutcome.Existing : EnqueueOutcome.KeyConflict, existing);
-
     private async Task<TaskRecord?> FindByKeyAsync(string key, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync($"SELECT {Columns} FROM tasks WHERE idempotency_key = @key", cancellationToken, ("key", key)).ConfigureAwait(false);
         return rows.Count == 0 ? null : rows[0];
     }
 
-    private Task<FinishOutcome> FinishAsync(string id, long fence, string sql, string? fixedEvent, string? error, CancellationToken cancellationToken,
-        params (string Name, object? Value)[] extra) =>
-        WriteAsync(async (connection, transaction) =>
-        {
-            var now = Now();
-            var status = await ReadStatusAsync(connection, transaction, sql, cancellationToken,
-                [("now", now), ("id", id), ("fence", fence), .. extra]).ConfigureAwait(false);
-            if (status is null)
-            {
-                return FinishOutcome.Stale;
-            }
-
-            var eventType = fixedEvent ?? (status == TaskStatus.Failed ? "failed" : "retrying");
-            var data = error is null ? null : $$"""{"error":"{{Escape(error)}}"}""";
-            await InsertEventAsync(connection, transaction, id, eventType, data, now, cancellationToken).ConfigureAwait(false);
-            return status switch
-            {
-                TaskStatus.Queued when fixedEvent is null => FinishOutcome.Retrying,
-                TaskStatus.Failed => FinishOutcome.DeadLettered,
-                _ => FinishOutcome.Done,
-            };
-        }, cancellationToken);
-
-    private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    private async Task<FinishOutcome> FinishAsync(Change change, string id, long fence, CancellationToken cancellationToken,
+        params (string Name, object? Value)[] extra)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-        var result = await work(connection, transaction).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return result;
+        var changed = await ChangeAsync(change, cancellationToken, [("now", Now()), ("id", id), ("fence", fence), .. extra]).ConfigureAwait(false);
+        return changed.Count == 0 ? FinishOutcome.Stale
+            : changed[0].Status == TaskStatus.Failed ? FinishOutcome.DeadLettered
+            : changed[0].Status == TaskStatus.Queued && change == Fail ? FinishOutcome.Retrying
+            : FinishOutcome.Done;
     }
 
     private async Task<IReadOnlyList<TaskRecord>> QueryAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await Database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await ReadAsync(connection, null, sql, cancellationToken, parameters).ConfigureAwait(false);
     }
 
     private async Task<long> ScalarAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await Database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null, sql, parameters);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static async Task<IReadOnlyList<TaskRecord>> ReadAsync(DbConnection connection, DbTransaction? transaction, string sql,
+    private protected static async Task<IReadOnlyList<TaskRecord>> ReadAsync(DbConnection connection, DbTransaction? transaction, string sql,
         CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var command = Command(connection, transaction, sql, parameters);
@@ -282,26 +319,12 @@ internal abstract class SqlTaskStore(Database database, TimeProvider time) : ITa
         return rows;
     }
 
-    private static async Task<string?> ReadStatusAsync(DbConnection connection, DbTransaction transaction, string sql,
-        CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-    }
-
-    private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken,
+    private protected static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken,
         params (string Name, object? Value)[] parameters)
     {
         await using var command = Command(connection, transaction, sql, parameters);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    private static Task InsertEventAsync(DbConnection connection, DbTransaction transaction, string id, string eventType, string? data, long now,
-        CancellationToken cancellationToken) =>
-        ExecuteAsync(connection, transaction,
-            "INSERT INTO task_events (task_id, seq, event_type, data, created_at) "
-            + "SELECT @id, COALESCE(MAX(seq), 0) + 1, @type, @data, @now FROM task_events WHERE task_id = @id",
-            cancellationToken, ("id", id), ("type", eventType), ("data", data), ("now", now));
 
     private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, (string Name, object? Value)[] parameters)
     {
@@ -316,9 +339,44 @@ internal abstract class SqlTaskStore(Database database, TimeProvider time) : ITa
         return command;
     }
 
+    private static string BatchJson<T>(IReadOnlyList<T> items, Action<System.Text.Json.Utf8JsonWriter, T, int> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256 * items.Count);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            for (var i = 0; i < items.Count; i++)
+            {
+                writer.WriteStartObject();
+                write(writer, items[i], i);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     private static string Escape(string text) => System.Text.Json.JsonEncodedText.Encode(text).ToString();
 
     private static DateTimeOffset Time(long unixMilliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds);
 
-    private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
+    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// A state change of the queue: the statement (INSERT or UPDATE, no RETURNING) and its event, whose type and data
+    /// are SQL expressions over the changed row (<c>changed</c>).
+    /// </summary>
+    private protected sealed class Change(string statement, string eventType, string eventData, string? batchColumns = null)
+    {
+        public string Statement { get; } = statement;
+
+        public string EventType { get; } = eventType;
+
+        public string EventData { get; } = eventData;
+
+        /// <summary>For a batched change: the columns of its <c>{rows}</c> source.</summary>
+        public string? BatchColumns { get; } = batchColumns;
+    }
 }
