@@ -18,4 +18,12 @@ internal interface ITaskHandler
 }
 
 /// <summary>What a handler gets for one attempt: the task, its payload, and a way to report progress events.</summary>
-internal sealed record TaskExecution(string TaskId, int Attempt, JsonElement Payload, Func<string, string?, Task> ReportAsync);
+internal sealed record TaskExecution(string TaskId, int Attempt, JsonElement Payload, Func<string, string?, Task> ReportAsync)
+{
+    /// <summary>
+    /// The idempotency key of one external side effect of this task: the task id and the step, never the attempt.
+    /// Delivery is at least once (a worker can die after the effect and before its result is stored), so every
+    /// external call that changes something sends this key and the receiver acts on it once (RELIABILITY.md CR-02).
+    /// </summary>
+    public string IdempotencyKey(string step) => $"{TaskId}:{step}";
+}

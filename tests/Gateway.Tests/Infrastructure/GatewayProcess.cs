@@ -4,26 +4,39 @@ using System.Text.RegularExpressions;
 namespace SutazAi.Gateway.Tests.Infrastructure;
 
 /// <summary>
-/// The gateway as a separate process (the built SutazAi.Gateway.dll next to the tests), for crash tests:
-/// settings go in as environment variables, the bound port is read from the "Now listening on" log line,
-/// and <see cref="KillAsync"/> is a SIGKILL (no shutdown code runs).
+/// The gateway as a separate process (the built SutazAi.Gateway.dll next to the tests, or Gateway.TestHost.dll: the
+/// same gateway with fault hooks), for crash tests: settings go in as environment variables, the bound port is read
+/// from the "Now listening on" log line, and <see cref="KillAsync"/> is a SIGKILL (no shutdown code runs).
 /// </summary>
 public sealed partial class GatewayProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private GatewayProcess(Process process, Uri baseAddress)
+    private readonly Uri? _baseAddress;
+
+    private GatewayProcess(Process process, Uri? baseAddress)
     {
         _process = process;
-        BaseAddress = baseAddress;
+        _baseAddress = baseAddress;
     }
 
-    public Uri BaseAddress { get; }
+    public const string FaultHost = "Gateway.TestHost.dll";
 
-    public static async Task<GatewayProcess> StartAsync(IDictionary<string, string?> settings)
+    public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("this process was started as a worker, without waiting for it to listen");
+
+    /// <summary>Completes when the process has exited (killed, crashed or stopped).</summary>
+    public Task Exited => _process.WaitForExitAsync();
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>
+    /// Starts the process and waits until it listens. A worker (<paramref name="worker"/> true) is not waited for:
+    /// its first task may crash it before it gets that far.
+    /// </summary>
+    public static async Task<GatewayProcess> StartAsync(IDictionary<string, string?> settings, string host = "SutazAi.Gateway.dll", bool worker = false)
     {
         var directory = AppContext.BaseDirectory;
-        var start = new ProcessStartInfo("dotnet", $"\"{Path.Combine(directory, "SutazAi.Gateway.dll")}\" --urls http://127.0.0.1:0")
+        var start = new ProcessStartInfo("dotnet", $"\"{Path.Combine(directory, host)}\" --urls http://127.0.0.1:0")
         {
             WorkingDirectory = directory,
             RedirectStandardOutput = true,
@@ -48,6 +61,11 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (worker)
+        {
+            return new GatewayProcess(process, null);
+        }
+
         var exited = process.WaitForExitAsync();
         if (await Task.WhenAny(listening.Task, exited).WaitAsync(TimeSpan.FromSeconds(60)) != listening.Task)
         {

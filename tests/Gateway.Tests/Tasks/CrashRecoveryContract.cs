@@ -9,7 +9,7 @@ namespace SutazAi.Gateway.Tests.Tasks;
 /// RELIABILITY.md CR-01: a replica is killed with SIGKILL while its workers run tasks; another replica on the same
 /// store re-runs the tasks whose lease expired. At the end every task is completed exactly once, with one result.
 /// </summary>
-public abstract class CrashRecoveryContract
+public abstract partial class CrashRecoveryContract
 {
     private const string Model = "llama3:latest";
     private const int TaskCount = 40;
