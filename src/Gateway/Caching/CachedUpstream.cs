@@ -29,10 +29,6 @@ internal sealed class CachedUpstream(UpstreamPool pool, ResponseCache cache)
         return (raw, answer, false);
     }
 
-    /// <summary>A cached chat answer (upstream bytes) for a streaming request, or null: the caller then streams from upstream.</summary>
-    public Task<byte[]?> CachedChatAsync(OllamaChatRequest request, CancellationToken cancellationToken) =>
-        cache.GetAsync(cache.ChatKey(request), cancellationToken);
-
     public static OllamaChatResponse Parse(byte[] raw) => JsonSerializer.Deserialize(raw, OllamaJsonContext.Default.OllamaChatResponse)!;
 
     public async Task<(byte[] Raw, OllamaEmbedResponse Answer, bool Cached)> EmbedAsync(OllamaEmbedRequest request, CancellationToken cancellationToken)

@@ -16,7 +16,6 @@ namespace SutazAi.Gateway.Caching;
 internal sealed partial class ResponseCache(IOptions<CacheOptions> options, MemoryCacheBackend memory, RedisCacheBackend? redis,
     TimeProvider time, ILogger<ResponseCache> logger) : IDisposable
 {
-    private static readonly TimeSpan RetryRedisAfter = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan AdminTimeout = TimeSpan.FromSeconds(10);
     private readonly CacheOptions _options = options.Value;
     private long _redisDownSince = long.MinValue;
@@ -26,24 +25,16 @@ internal sealed partial class ResponseCache(IOptions<CacheOptions> options, Memo
     /// <summary>False while Redis is being skipped after a failure.</summary>
     public bool RedisHealthy => redis is not null && Volatile.Read(ref _redisDownSince) == long.MinValue;
 
-    public string? ChatKey(OllamaChatRequest request)
-    {
-        if (!_options.Enabled || (_options.DeterministicOnly && !IsDeterministic(request.Options)))
-        {
-            return null;
-        }
+    public string? ChatKey(OllamaChatRequest request) => GenerationKey("chat:", request, OllamaJsonContext.Default.OllamaChatRequest);
 
-        var streaming = request.Stream;
-        request.Stream = null;
-        try
-        {
-            return "chat:" + Hash(JsonSerializer.SerializeToUtf8Bytes(request, OllamaJsonContext.Default.OllamaChatRequest));
-        }
-        finally
-        {
-            request.Stream = streaming;
-        }
-    }
+    public string? GenerateKey(OllamaGenerateRequest request) => GenerationKey("generate:", request, OllamaJsonContext.Default.OllamaGenerateRequest);
+
+    /// <summary>A recorder for a streamed answer to a cacheable request (null key: not cacheable, nothing recorded).</summary>
+    public StreamedAnswer? Record(string? key) => key is null ? null : new StreamedAnswer(key, _options.MaxEntryBytes);
+
+    /// <summary>Stores a recorded stream that ended well. The client has its answer already, so this never cancels.</summary>
+    public Task StoreAsync(StreamedAnswer? answer) =>
+        answer?.Build() is { } bytes ? SetAsync(answer.Key, bytes, CancellationToken.None) : Task.CompletedTask;
 
     /// <summary>Embeddings are deterministic for a given model and input.</summary>
     public string? EmbedKey(OllamaEmbedRequest request) =>
@@ -130,7 +121,27 @@ internal sealed partial class ResponseCache(IOptions<CacheOptions> options, Memo
     private bool RedisWorthTrying()
     {
         var since = Volatile.Read(ref _redisDownSince);
-        return since == long.MinValue || time.GetElapsedTime(since) >= RetryRedisAfter;
+        return since == long.MinValue || time.GetElapsedTime(since) >= _options.RedisRetryInterval;
+    }
+
+    /// <summary>Chat and generate: cached only when deterministic (by default); the key ignores the stream flag.</summary>
+    private string? GenerationKey<T>(string kind, T request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : IGenerationRequest
+    {
+        if (!_options.Enabled || (_options.DeterministicOnly && !IsDeterministic(request.Options)))
+        {
+            return null;
+        }
+
+        var streaming = request.Stream;
+        request.Stream = null;
+        try
+        {
+            return kind + Hash(JsonSerializer.SerializeToUtf8Bytes(request, type));
+        }
+        finally
+        {
+            request.Stream = streaming;
+        }
     }
 
     private static bool IsDeterministic(Dictionary<string, JsonElement>? options) =>

@@ -26,6 +26,10 @@ internal sealed class CacheOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
     public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>After a Redis failure, how long the in-process cache answers before Redis is tried again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan RedisRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Answers larger than this are not cached.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public int MaxEntryBytes { get; set; } = 1024 * 1024;

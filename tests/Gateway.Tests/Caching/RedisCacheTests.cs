@@ -97,4 +97,76 @@ public sealed class RedisCacheTests(RedisServer redis)
             await redis.ResumeAsync();
         }
     }
+
+    /// <summary>ST-03 (Redis part): FLUSHALL empties the shared cache and its counters; the gateway carries on without an error.</summary>
+    [Fact]
+    public async Task FlushAll_OnlyResetsEntriesAndCounters_RequestsKeepWorking()
+    {
+        await using var fake = await FakeOllama.StartAsync("llama3:latest");
+        await using var gateway = Gateway(fake);
+        var client = gateway.Client();
+        var marker = Guid.NewGuid().ToString("N");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Body(marker))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Body(marker))).StatusCode);
+        Assert.Single(fake.RequestsTo("/api/chat"));
+
+        await redis.FlushAllAsync();
+
+        var stats = JsonDocument.Parse(await client.GetStringAsync("/api/v1/cache/stats")).RootElement.GetProperty("data");
+        Assert.Equal(0, stats.GetProperty("hits").GetInt64());
+        Assert.Equal(0, stats.GetProperty("misses").GetInt64());
+        Assert.Equal(0, stats.GetProperty("keys").GetInt32());
+        var again = await client.PostAsync("/v1/chat/completions", Body(marker));
+        var hit = await client.PostAsync("/v1/chat/completions", Body(marker));
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, hit.StatusCode);
+        Assert.Equal(2, fake.RequestsTo("/api/chat").Count);
+        stats = JsonDocument.Parse(await client.GetStringAsync("/api/v1/cache/stats")).RootElement.GetProperty("data");
+        Assert.Equal(1, stats.GetProperty("hits").GetInt64());
+        Assert.Equal(1, stats.GetProperty("misses").GetInt64());
+        Assert.Equal("healthy", JsonDocument.Parse(await client.GetStringAsync("/health")).RootElement.GetProperty("services").GetProperty("redis").GetString());
+    }
+
+    /// <summary>After an outage the gateway goes back to Redis on its own: new entries are shared with other replicas again.</summary>
+    [Fact]
+    public async Task RedisBack_AfterAnOutage_SharedCacheUsedAgainWithoutRestart()
+    {
+        await using var fake = await FakeOllama.StartAsync("llama3:latest");
+        var settings = new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = redis.Configuration, ["Cache:RedisRetryInterval"] = "00:00:00.200" };
+        await using var gateway = new GatewayFactory([fake.BaseUri], settings);
+        await using var other = new GatewayFactory([fake.BaseUri], settings);
+        var client = gateway.Client();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Body("connect"))).StatusCode);
+
+        await redis.StopAsync();
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Body(Guid.NewGuid().ToString("N")))).StatusCode);
+            Assert.Equal("unavailable (in-process cache fallback)",
+                JsonDocument.Parse(await client.GetStringAsync("/health")).RootElement.GetProperty("services").GetProperty("redis").GetString());
+        }
+        finally
+        {
+            await redis.StartAsync();
+        }
+
+        // Requests keep coming; once the retry interval has passed and the connection is back, one of them uses
+        // Redis again and health follows (polled, bounded).
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        string? state;
+        do
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Body(Guid.NewGuid().ToString("N")), deadline.Token)).StatusCode);
+            state = JsonDocument.Parse(await client.GetStringAsync("/health", deadline.Token)).RootElement.GetProperty("services").GetProperty("redis").GetString();
+        }
+        while (state != "healthy");
+
+        var marker = Guid.NewGuid().ToString("N");
+        var before = fake.RequestsTo("/api/chat").Count;
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/chat/completions", Body(marker))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await other.Client().PostAsync("/v1/chat/completions", Body(marker))).StatusCode);
+        Assert.Equal(before + 1, fake.RequestsTo("/api/chat").Count);
+    }
 }

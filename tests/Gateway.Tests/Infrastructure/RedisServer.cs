@@ -53,6 +53,14 @@ public sealed class RedisServer : IAsyncLifetime
         }
     }
 
+    /// <summary>FLUSHALL: every key is gone at once, the response cache's entries and its counters with them.</summary>
+    public async Task FlushAllAsync()
+    {
+        using var cli = Process.Start(new ProcessStartInfo("redis-cli", $"-h 127.0.0.1 -p {Port} FLUSHALL") { RedirectStandardOutput = true })!;
+        Assert.Equal("OK", (await cli.StandardOutput.ReadToEndAsync()).Trim());
+        await cli.WaitForExitAsync();
+    }
+
     /// <summary>A hung server (SIGSTOP): connections stay open, nothing answers. <see cref="ResumeAsync"/> ends it.</summary>
     public Task PauseAsync() => SignalAsync("STOP");
 

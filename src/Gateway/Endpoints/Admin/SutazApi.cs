@@ -177,13 +177,24 @@ internal static class SutazApi
         return TypedResults.Ok(Envelope.Success(context, reply, time));
     }
 
-    private static async Task<EmptyHttpResult> ChatStreamAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules,
+    private static async Task<EmptyHttpResult> ChatStreamAsync(HttpContext context, UpstreamPool pool, ResponseCache cache, OllamaRequestRules rules,
         IOptions<GatewayOptions> gateway, GatewayMetrics metrics, TimeProvider time)
     {
         var request = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.SutazChatRequest).ConfigureAwait(false);
         var (ollama, body) = SutazChat.ToOllama(request, gateway.Value, rules, stream: true);
         var model = ollama.Model!;
         var ct = context.RequestAborted;
+        var key = cache.ChatKey(ollama);
+        if (await cache.GetAsync(key, ct).ConfigureAwait(false) is { } stored)
+        {
+            // A cached answer is replayed as a well-formed stream: its text as one token event, then the finish event.
+            var answer = CachedUpstream.Parse(stored);
+            using var replay = ResponseStreamWriter.StartSse(context.Response);
+            await WriteTokenAsync(replay, answer, ct).ConfigureAwait(false);
+            await WriteFinishAsync(replay, answer, ct).ConfigureAwait(false);
+            return TypedResults.Empty;
+        }
+
         using var sse = new SseResponse(context.Response);
         try
         {
@@ -191,17 +202,16 @@ internal static class SutazApi
             await using var lease = await sse.OpenAsync(pending, gateway.Value.SseHeartbeatInterval, time, ct).ConfigureAwait(false);
             await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
             var writer = sse.Writer;
-            var final = await lease.RelayAsync(async (_, chunk) =>
+            var recording = cache.Record(key);
+            var final = await lease.RelayAsync(async (line, chunk) =>
             {
-                if (!string.IsNullOrEmpty(chunk.Message?.Content))
-                {
-                    await writer.WriteSseAsync(new SutazStreamEvent { Token = chunk.Message.Content }, SutazJsonContext.Default.SutazStreamEvent, ct).ConfigureAwait(false);
-                }
+                recording?.Add(line, chunk);
+                await WriteTokenAsync(writer, chunk, ct).ConfigureAwait(false);
             }, untilDone: true).ConfigureAwait(false);
 
             metrics.Tokens(model, final!.PromptEvalCount, final.EvalCount);
-            var used = (final.PromptEvalCount ?? 0) + (final.EvalCount ?? 0);
-            await writer.WriteSseAsync(new SutazStreamEvent { Finish = true, TokensUsed = used }, SutazJsonContext.Default.SutazStreamEvent, ct).ConfigureAwait(false);
+            await cache.StoreAsync(recording).ConfigureAwait(false);
+            await WriteFinishAsync(writer, final, ct).ConfigureAwait(false);
         }
         catch (GatewayException error) when (sse.Started)
         {
@@ -210,6 +220,18 @@ internal static class SutazApi
 
         return TypedResults.Empty;
     }
+
+    private static async Task WriteTokenAsync(ResponseStreamWriter writer, OllamaChatResponse chunk, CancellationToken ct)
+    {
+        if (!string.IsNullOrEmpty(chunk.Message?.Content))
+        {
+            await writer.WriteSseAsync(new SutazStreamEvent { Token = chunk.Message.Content }, SutazJsonContext.Default.SutazStreamEvent, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteFinishAsync(ResponseStreamWriter writer, OllamaChatResponse final, CancellationToken ct) =>
+        await writer.WriteSseAsync(new SutazStreamEvent { Finish = true, TokensUsed = (final.PromptEvalCount ?? 0) + (final.EvalCount ?? 0) },
+            SutazJsonContext.Default.SutazStreamEvent, ct).ConfigureAwait(false);
 
     private static async Task<Ok<Envelope<SutazBatchReply>>> ChatBatchAsync(HttpContext context, CachedUpstream upstream, OllamaRequestRules rules,
         IOptions<GatewayOptions> gateway, IOptions<LimitsOptions> limits, GatewayMetrics metrics, TimeProvider time)

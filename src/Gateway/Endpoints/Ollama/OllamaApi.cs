@@ -54,7 +54,8 @@ internal static class OllamaApi
     private static async Task<Ok<OllamaModelList>> RunningAsync(UpstreamPool pool, CancellationToken cancellationToken) =>
         TypedResults.Ok(new OllamaModelList { Models = [.. await pool.RunningModelsAsync(cancellationToken).ConfigureAwait(false)] });
 
-    private static async Task<EmptyHttpResult> ChatAsync(HttpContext context, UpstreamPool pool, CachedUpstream cached, OllamaRequestRules rules, GatewayMetrics metrics)
+    private static async Task<EmptyHttpResult> ChatAsync(HttpContext context, UpstreamPool pool, CachedUpstream cached, ResponseCache cache,
+        OllamaRequestRules rules, GatewayMetrics metrics)
     {
         var request = await RequestBody.ReadAsync(context.Request, OllamaJsonContext.Default.OllamaChatRequest, allowFormContentType: true).ConfigureAwait(false);
         rules.Apply(request);
@@ -73,29 +74,51 @@ internal static class OllamaApi
             return TypedResults.Empty;
         }
 
-        if (await cached.CachedChatAsync(request, ct).ConfigureAwait(false) is { } stored)
+        var key = cache.ChatKey(request);
+        if (await cache.GetAsync(key, ct).ConfigureAwait(false) is { } stored)
         {
-            // The cached final answer holds the whole message and done:true: on its own it is a complete stream.
-            using var replay = ResponseStreamWriter.StartNdjson(context.Response);
-            await replay.WriteRawAsync(stored, appendNewline: true, ct).ConfigureAwait(false);
+            await ReplayAsync(context, stored, ct).ConfigureAwait(false);
             return TypedResults.Empty;
         }
 
         request.Stream = true;
         var body = JsonSerializer.SerializeToUtf8Bytes(request, OllamaJsonContext.Default.OllamaChatRequest);
-        await ForwardGenerationAsync(context, pool, metrics, UpstreamRequest.Post("api/chat", request.Model, body, streaming: true)).ConfigureAwait(false);
+        await ForwardGenerationAsync(context, pool, metrics, cache, key, UpstreamRequest.Post("api/chat", request.Model, body, streaming: true)).ConfigureAwait(false);
         return TypedResults.Empty;
     }
 
-    private static async Task<EmptyHttpResult> GenerateAsync(HttpContext context, UpstreamPool pool, OllamaRequestRules rules, GatewayMetrics metrics)
+    private static async Task<EmptyHttpResult> GenerateAsync(HttpContext context, UpstreamPool pool, ResponseCache cache, OllamaRequestRules rules, GatewayMetrics metrics)
     {
         var request = await RequestBody.ReadAsync(context.Request, OllamaJsonContext.Default.OllamaGenerateRequest, allowFormContentType: true).ConfigureAwait(false);
         rules.Apply(request);
         var streaming = request.Stream ?? true;
+        var key = cache.GenerateKey(request);
+        if (await cache.GetAsync(key, context.RequestAborted).ConfigureAwait(false) is { } stored)
+        {
+            if (streaming)
+            {
+                await ReplayAsync(context, stored, context.RequestAborted).ConfigureAwait(false);
+            }
+            else
+            {
+                context.Response.ContentType = "application/json; charset=utf-8";
+                await context.Response.Body.WriteAsync(stored, context.RequestAborted).ConfigureAwait(false);
+            }
+
+            return TypedResults.Empty;
+        }
+
         request.Stream = streaming;
         var body = JsonSerializer.SerializeToUtf8Bytes(request, OllamaJsonContext.Default.OllamaGenerateRequest);
-        await ForwardGenerationAsync(context, pool, metrics, UpstreamRequest.Post("api/generate", request.Model, body, streaming)).ConfigureAwait(false);
+        await ForwardGenerationAsync(context, pool, metrics, cache, key, UpstreamRequest.Post("api/generate", request.Model, body, streaming)).ConfigureAwait(false);
         return TypedResults.Empty;
+    }
+
+    /// <summary>A cached final answer holds the whole text and done:true: on its own it is a complete NDJSON stream.</summary>
+    private static async Task ReplayAsync(HttpContext context, byte[] stored, CancellationToken cancellationToken)
+    {
+        using var replay = ResponseStreamWriter.StartNdjson(context.Response);
+        await replay.WriteRawAsync(stored, appendNewline: true, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<EmptyHttpResult> EmbedAsync(HttpContext context, CachedUpstream cached, OllamaRequestRules rules)
@@ -150,8 +173,12 @@ internal static class OllamaApi
         return TypedResults.Empty;
     }
 
-    /// <summary>Chat and generate: one JSON object, or NDJSON passed through line by line until done:true.</summary>
-    private static async Task ForwardGenerationAsync(HttpContext context, UpstreamPool pool, GatewayMetrics metrics, UpstreamRequest upstream)
+    /// <summary>
+    /// Chat and generate: one JSON object, or NDJSON passed through line by line until done:true. With a cache key
+    /// (a deterministic request), the answer is stored once complete, the streamed one rebuilt as a single object.
+    /// </summary>
+    private static async Task ForwardGenerationAsync(HttpContext context, UpstreamPool pool, GatewayMetrics metrics, ResponseCache cache, string? key,
+        UpstreamRequest upstream)
     {
         var model = upstream.Model!;
         await using var lease = await pool.SendAsync(upstream, context.RequestAborted).ConfigureAwait(false);
@@ -161,6 +188,7 @@ internal static class OllamaApi
             var bytes = await lease.ReadBytesAsync().ConfigureAwait(false);
             var answer = lease.ParseLine(bytes);
             metrics.Tokens(model, answer.PromptEvalCount, answer.EvalCount);
+            await cache.SetAsync(key, bytes, CancellationToken.None).ConfigureAwait(false);
             context.Response.ContentType = "application/json; charset=utf-8";
             await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
             return;
@@ -170,8 +198,14 @@ internal static class OllamaApi
         var ct = context.RequestAborted;
         try
         {
-            var final = await lease.RelayAsync(async (line, _) => await writer.WriteRawAsync(line, appendNewline: true, ct).ConfigureAwait(false), untilDone: true).ConfigureAwait(false);
+            var recording = cache.Record(key);
+            var final = await lease.RelayAsync(async (line, chunk) =>
+            {
+                recording?.Add(line, chunk);
+                await writer.WriteRawAsync(line, appendNewline: true, ct).ConfigureAwait(false);
+            }, untilDone: true).ConfigureAwait(false);
             metrics.Tokens(model, final!.PromptEvalCount, final.EvalCount);
+            await cache.StoreAsync(recording).ConfigureAwait(false);
         }
         catch (GatewayException error)
         {

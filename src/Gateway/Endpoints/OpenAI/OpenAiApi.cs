@@ -40,8 +40,8 @@ internal static class OpenAiApi
         return TypedResults.Ok(Card(entry));
     }
 
-    private static async Task<EmptyHttpResult> ChatAsync(HttpContext context, UpstreamPool pool, CachedUpstream cached, OllamaRequestRules rules,
-        GatewayMetrics metrics, IOptions<GatewayOptions> gateway, TimeProvider time)
+    private static async Task<EmptyHttpResult> ChatAsync(HttpContext context, UpstreamPool pool, CachedUpstream cached, ResponseCache cache,
+        OllamaRequestRules rules, GatewayMetrics metrics, IOptions<GatewayOptions> gateway, TimeProvider time)
     {
         var request = await RequestBody.ReadAsync(context.Request, OpenAiJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
         var ollama = ChatCompletionTranslator.ToOllama(request, rules);
@@ -62,7 +62,8 @@ internal static class OpenAiApi
             return TypedResults.Empty;
         }
 
-        if (await cached.CachedChatAsync(ollama, ct).ConfigureAwait(false) is { } stored)
+        var key = cache.ChatKey(ollama);
+        if (await cache.GetAsync(key, ct).ConfigureAwait(false) is { } stored)
         {
             // A cached answer is replayed as a well-formed stream: role, content, finish, usage, [DONE].
             var answer = CachedUpstream.Parse(stored);
@@ -91,8 +92,10 @@ internal static class OpenAiApi
             await lease.ThrowIfRejectedAsync(model).ConfigureAwait(false);
             var writer = sse.Writer;
             await writer.WriteSseAsync(mapper.RoleChunk(), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
-            var final = (await lease.RelayAsync(async (_, chunk) =>
+            var recording = cache.Record(key);
+            var final = (await lease.RelayAsync(async (line, chunk) =>
             {
+                recording?.Add(line, chunk);
                 foreach (var delta in mapper.Deltas(chunk))
                 {
                     await writer.WriteSseAsync(delta, OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
@@ -100,6 +103,7 @@ internal static class OpenAiApi
             }, untilDone: true).ConfigureAwait(false))!;
 
             metrics.Tokens(model, final.PromptEvalCount, final.EvalCount);
+            await cache.StoreAsync(recording).ConfigureAwait(false);
             await writer.WriteSseAsync(mapper.FinishChunk(final), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
             if (request.StreamOptions?.IncludeUsage == true)
             {

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace SutazAi.Gateway.Protocol.Ollama;
 
-internal sealed class OllamaChatRequest
+internal sealed class OllamaChatRequest : IGenerationRequest
 {
     [JsonPropertyName("model")] public string? Model { get; set; }
 

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace SutazAi.Gateway.Protocol.Ollama;
 
-internal sealed class OllamaGenerateRequest
+internal sealed class OllamaGenerateRequest : IGenerationRequest
 {
     [JsonPropertyName("model")] public string? Model { get; set; }
     [JsonPropertyName("name")] public string? Name { get; set; }

@@ -20,4 +20,5 @@ namespace SutazAi.Gateway.Protocol.Ollama;
 [JsonSerializable(typeof(double))]
 [JsonSerializable(typeof(bool))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(List<OllamaToolCall>))]
 internal sealed partial class OllamaJsonContext : JsonSerializerContext;

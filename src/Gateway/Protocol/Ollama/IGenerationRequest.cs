@@ -1,0 +1,11 @@
+using System.Text.Json;
+
+namespace SutazAi.Gateway.Protocol.Ollama;
+
+/// <summary>What chat and generate requests share for caching: the stream flag and the sampling options.</summary>
+internal interface IGenerationRequest
+{
+    bool? Stream { get; set; }
+
+    Dictionary<string, JsonElement>? Options { get; }
+}
