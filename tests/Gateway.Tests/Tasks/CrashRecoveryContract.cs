@@ -30,51 +30,65 @@ public abstract partial class CrashRecoveryContract
         return settings;
     }
 
-    /// <summary>CR-06: two replicas with four workers each drain one queue; no task is claimed twice without a crash.</summary>
+    /// <summary>
+    /// CR-06: two replicas with four workers each drain one queue of 1,000 tasks: no task is claimed twice without a
+    /// crash, both replicas work, and priorities hold (higher-priority tasks start earlier).
+    /// </summary>
     [Fact]
     public async Task TwoReplicas_CompetingClaimers_EachTaskRunsExactlyOnce()
     {
-        const int count = 300;
+        const int count = 1000;
         await using var fake = await FakeOllama.StartAsync(Model);
+        // 20 ms per task: long enough that a replica starting a moment after the other still finds work.
+        fake.Script("/api/chat", _ => new FakeReply { Chunks = [FakeOllama.ChatLine(Model, "done", done: true)], DelayBeforeHeaders = TimeSpan.FromMilliseconds(20) });
         var settings = await SettingsAsync(fake);
         settings["Tasks:LeaseDuration"] = "00:00:30";
-        await using var first = await GatewayProcess.StartAsync(settings);
-        await using var second = await GatewayProcess.StartAsync(settings);
 
-        // A third replica without workers takes the requests, so both worker replicas only see the tasks by claiming.
-        settings["Tasks:Workers"] = "0";
-        await using var front = await GatewayProcess.StartAsync(settings);
-        using var client = new HttpClient { BaseAddress = front.BaseAddress };
-        var ids = new List<string>();
+        // A replica without workers takes the requests; the whole queue is stored before the worker replicas start,
+        // so they only see the tasks by claiming, all at once.
+        var frontSettings = new Dictionary<string, string?>(settings) { ["Tasks:Workers"] = "0" };
+        await using var front = await GatewayProcess.StartAsync(frontSettings);
+        using var client = new HttpClient { BaseAddress = front.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var priorities = new Dictionary<string, int>();
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
-            var response = await client.PostAsync("/api/v1/tasks", new StringContent($$$"""{"task_type":"echo","payload":{"n":{{{i}}}},"priority":{{{i % 11}}}}""", Encoding.UTF8, "application/json"), ct);
+            var response = await client.PostAsync("/api/v1/tasks",
+                new StringContent($$$"""{"task_type":"chat","payload":{"model":"{{{Model}}}","message":"task {{{i}}}"},"priority":{{{i % 11}}}}""", Encoding.UTF8, "application/json"), ct);
             response.EnsureSuccessStatusCode();
             var id = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("data").GetProperty("task_id").GetString()!;
-            lock (ids)
+            lock (priorities)
             {
-                ids.Add(id);
+                priorities.Add(id, i % 11);
             }
         });
 
-        using var one = new HttpClient { BaseAddress = first.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        using var two = new HttpClient { BaseAddress = second.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var replicas = await Task.WhenAll(GatewayProcess.StartAsync(settings), GatewayProcess.StartAsync(settings));
+        await using var first = replicas[0];
+        await using var second = replicas[1];
 
         var workers = new HashSet<string>();
-        for (var i = 0; i < ids.Count; i++)
+        var startedAt = new Dictionary<int, List<DateTimeOffset>>();
+        foreach (var (id, priority) in priorities)
         {
-            var events = await (i % 2 == 0 ? one : two).GetStringAsync($"/api/v1/tasks/{ids[i]}/events");
-            var started = events.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal))
-                .Select(l => JsonDocument.Parse(l["data: ".Length..]).RootElement).Where(e => e.GetProperty("type").GetString() == "started").ToList();
-            Assert.Single(started);
-            workers.Add(started[0].GetProperty("data").GetProperty("worker").GetString()!);
-            Assert.Contains("event: completed", events, StringComparison.Ordinal);
+            // The event stream ends at the terminal event.
+            var events = await client.GetStringAsync($"/api/v1/tasks/{id}/events");
+            var lines = events.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal))
+                .Select(l => JsonDocument.Parse(l["data: ".Length..]).RootElement).ToList();
+            var started = Assert.Single(lines, e => e.GetProperty("type").GetString() == "started");
+            Assert.Single(lines, e => e.GetProperty("type").GetString() == "completed");
+            workers.Add(started.GetProperty("data").GetProperty("worker").GetString()!);
+            (startedAt.TryGetValue(priority, out var times) ? times : startedAt[priority] = []).Add(started.GetProperty("created_at").GetDateTimeOffset());
         }
 
         Assert.Equal(2, workers.Count);
-        var completed = JsonDocument.Parse(await one.GetStringAsync("/api/v1/tasks?status=completed&per_page=1")).RootElement;
+        Assert.Equal(count, fake.RequestsTo("/api/chat").Count);
+        Assert.True(Median(startedAt[10]) <= Median(startedAt[5]) && Median(startedAt[5]) <= Median(startedAt[0]),
+            $"median start by priority: 10 {Median(startedAt[10]):O}, 5 {Median(startedAt[5]):O}, 0 {Median(startedAt[0]):O}");
+        var completed = JsonDocument.Parse(await client.GetStringAsync("/api/v1/tasks?status=completed&per_page=1")).RootElement;
         Assert.Equal(count, completed.GetProperty("data").GetProperty("total").GetInt64());
     }
+
+    private static DateTimeOffset Median(List<DateTimeOffset> times) => times.Order().ElementAt(times.Count / 2);
 
     [Fact]
     public async Task Replica_Terminated_ReleasesRunningTaskWithoutUsingAnAttempt()
