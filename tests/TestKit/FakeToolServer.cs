@@ -17,7 +17,7 @@ namespace SutazAi.TestKit;
 public sealed class FakeToolServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentDictionary<string, string> _receipts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _receipts = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string?> _calls = new();
     private int _effects;
 
@@ -29,7 +29,16 @@ public sealed class FakeToolServer : IAsyncDisposable
     public IReadOnlyList<string?> Calls => [.. _calls];
 
     /// <summary>How many times the effect was actually applied.</summary>
-    public int Effects => Volatile.Read(ref _effects);
+    public int Effects
+    {
+        get
+        {
+            lock (_receipts)
+            {
+                return _effects;
+            }
+        }
+    }
 
     public static async Task<FakeToolServer> StartAsync()
     {
@@ -47,8 +56,15 @@ public sealed class FakeToolServer : IAsyncDisposable
                 return Results.BadRequest("Idempotency-Key required");
             }
 
-            var receipt = server._receipts.GetOrAdd(key, _ => $"effect-{Interlocked.Increment(ref server._effects)}");
-            return Results.Text(receipt);
+            lock (server._receipts)
+            {
+                if (!server._receipts.TryGetValue(key, out var receipt))
+                {
+                    server._receipts[key] = receipt = $"effect-{++server._effects}";
+                }
+
+                return Results.Text(receipt);
+            }
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -25,7 +25,11 @@ internal sealed class CachedUpstream(UpstreamPool pool, ResponseCache cache)
         await lease.ThrowIfRejectedAsync(request.Model).ConfigureAwait(false);
         var raw = await lease.ReadBytesAsync().ConfigureAwait(false);
         var answer = lease.ParseLine(raw);
-        await cache.SetAsync(key, raw, cancellationToken).ConfigureAwait(false);
+        if (ResponseCache.Cacheable(answer))
+        {
+            await cache.SetAsync(key, raw, cancellationToken).ConfigureAwait(false);
+        }
+
         return (raw, answer, false);
     }
 

@@ -32,9 +32,32 @@ internal sealed partial class ResponseCache(IOptions<CacheOptions> options, Memo
     /// <summary>A recorder for a streamed answer to a cacheable request (null key: not cacheable, nothing recorded).</summary>
     public StreamedAnswer? Record(string? key) => key is null ? null : new StreamedAnswer(key, _options.MaxEntryBytes);
 
-    /// <summary>Stores a recorded stream that ended well. The client has its answer already, so this never cancels.</summary>
-    public Task StoreAsync(StreamedAnswer? answer) =>
-        answer?.Build() is { } bytes ? SetAsync(answer.Key, bytes, CancellationToken.None) : Task.CompletedTask;
+    /// <summary>
+    /// Stores a recorded stream that ended well, after the client got its last event: nothing here may fail or
+    /// delay the answer, so failures are logged and the entry is simply not cached.
+    /// </summary>
+    public async Task StoreAsync(StreamedAnswer? answer)
+    {
+        try
+        {
+            if (answer?.Build() is { } bytes)
+            {
+                await SetAsync(answer.Key, bytes, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // The client is served; a cache write that fails for any reason only costs a future hit.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogStoreFailed(logger, e.GetType().Name);
+        }
+    }
+
+    /// <summary>
+    /// Whether an upstream answer may be cached: a model load or unload (an empty prompt or message list, or
+    /// keep_alive 0) answers with done_reason "load" / "unload" and must reach the server every time.
+    /// </summary>
+    public static bool Cacheable(OllamaChatResponse answer) => answer.DoneReason is not ("load" or "unload");
 
     /// <summary>Embeddings are deterministic for a given model and input.</summary>
     public string? EmbedKey(OllamaEmbedRequest request) =>
@@ -124,10 +147,13 @@ internal sealed partial class ResponseCache(IOptions<CacheOptions> options, Memo
         return since == long.MinValue || time.GetElapsedTime(since) >= _options.RedisRetryInterval;
     }
 
-    /// <summary>Chat and generate: cached only when deterministic (by default); the key ignores the stream flag.</summary>
+    /// <summary>
+    /// Chat and generate: cached only when deterministic (by default) and without logprobs (a streamed answer spreads
+    /// them over its chunks, which a rebuilt answer would not keep); the key ignores the stream flag.
+    /// </summary>
     private string? GenerationKey<T>(string kind, T request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : IGenerationRequest
     {
-        if (!_options.Enabled || (_options.DeterministicOnly && !IsDeterministic(request.Options)))
+        if (!_options.Enabled || request.Logprobs == true || (_options.DeterministicOnly && !IsDeterministic(request.Options)))
         {
             return null;
         }
@@ -153,6 +179,9 @@ internal sealed partial class ResponseCache(IOptions<CacheOptions> options, Memo
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis cache unreachable ({Error}); answering from the in-process cache")]
     private static partial void LogRedisDown(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A streamed answer could not be cached ({Error})")]
+    private static partial void LogStoreFailed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Redis cache reachable again")]
     private static partial void LogRedisBack(ILogger logger);

@@ -40,15 +40,16 @@ internal sealed class StreamedAnswer(string key, int maxBytes)
             (_toolCalls ??= []).AddRange(calls);
         }
 
-        if (chunk.Done)
+        if (chunk.Done && ResponseCache.Cacheable(chunk))
         {
             _final = line.ToArray();
         }
 
+        // UTF-8 takes at most 3 bytes per UTF-16 unit (JSON escapes are rare with relaxed escaping).
         _tooLarge = (_content.Length + _thinking.Length + _response.Length + _responseThinking.Length) * 3 > maxBytes;
     }
 
-    /// <summary>The non-streamed answer, or null when the stream did not end with done:true or grew too large.</summary>
+    /// <summary>The non-streamed answer, or null when the stream did not end with a cacheable done:true or grew too large.</summary>
     public byte[]? Build()
     {
         if (_final is null || _tooLarge || JsonNode.Parse(_final) is not JsonObject answer)
@@ -73,7 +74,7 @@ internal sealed class StreamedAnswer(string key, int maxBytes)
         }
 
         var buffer = new ArrayBufferWriter<byte>(_final.Length + ((_content.Length + _response.Length) * 2));
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             answer.WriteTo(writer);
         }

@@ -16,14 +16,14 @@ internal sealed class WriteBatcher<TItem, TResult>
 
     private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> _write;
-    private readonly Func<Exception, bool> _isContentError;
+    private readonly Func<Exception, bool> _isItemError;
 
     /// <param name="write">Writes the items atomically and returns one result per item, in order.</param>
-    /// <param name="isContentError">Whether a failure was the database rejecting the statement's data (not an outage).</param>
-    public WriteBatcher(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> write, Func<Exception, bool> isContentError)
+    /// <param name="isItemError">Whether a failed batch is worth retrying item by item (its data was rejected, not an outage).</param>
+    public WriteBatcher(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> write, Func<Exception, bool> isItemError)
     {
         _write = write;
-        _isContentError = isContentError;
+        _isItemError = isItemError;
         _ = Task.Run(WriteLoopAsync);
     }
 
@@ -36,6 +36,12 @@ internal sealed class WriteBatcher<TItem, TResult>
         var pending = new Pending(item);
         // Unbounded and never completed: the write always succeeds.
         _ = _pending.Writer.TryWrite(pending);
+        if (cancellationToken.CanBeCanceled)
+        {
+            // A caller that stopped waiting does not observe a later failure; observe it here.
+            _ = pending.Done.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
 
         return pending.Done.Task.WaitAsync(cancellationToken);
     }
@@ -63,7 +69,7 @@ internal sealed class WriteBatcher<TItem, TResult>
                 }
             }
 #pragma warning disable CA1031 // Every failure goes back to the callers; the loop itself must never die.
-            catch (Exception e) when (batch.Count > 1 && _isContentError(e))
+            catch (Exception e) when (batch.Count > 1 && _isItemError(e))
             {
                 foreach (var pending in batch)
                 {

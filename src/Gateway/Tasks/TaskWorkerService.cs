@@ -129,6 +129,7 @@ internal sealed partial class TaskWorkerService(ITaskStore store, IEnumerable<IT
     {
         using var run = CancellationTokenSource.CreateLinkedTokenSource(grace);
         var stop = StopReason.None;
+        string? result = null;
         using var heartbeat = new CancellationTokenSource();
         var beating = HeartbeatLoopAsync(task, reason =>
         {
@@ -147,12 +148,8 @@ internal sealed partial class TaskWorkerService(ITaskStore store, IEnumerable<IT
             using var payload = JsonDocument.Parse(task.Payload);
             var execution = new TaskExecution(task.Id, task.Attempts, payload.RootElement,
                 (type, data) => store.AddEventAsync(task.Id, task.Fence, type, data, CancellationToken.None));
-            var result = await handler.RunAsync(execution, run.Token).ConfigureAwait(false);
+            result = await handler.RunAsync(execution, run.Token).ConfigureAwait(false);
             await heartbeat.CancelAsync().ConfigureAwait(false);
-            if (await store.CompleteAsync(task.Id, task.Fence, result, CancellationToken.None).ConfigureAwait(false) == FinishOutcome.Stale)
-            {
-                LogStaleCompletion(logger, task.Id);
-            }
         }
         catch (OperationCanceledException) when (run.IsCancellationRequested)
         {
@@ -193,6 +190,13 @@ internal sealed partial class TaskWorkerService(ITaskStore store, IEnumerable<IT
             // Whatever ended the attempt, the lease is no longer renewed from here.
             await heartbeat.CancelAsync().ConfigureAwait(false);
             await beating.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        // Outside the handler's error handling: a result that could not be recorded is not a failed attempt. The
+        // exception goes to WorkAsync, the lease runs out and the task runs again (at least once).
+        if (result is not null && await store.CompleteAsync(task.Id, task.Fence, result, CancellationToken.None).ConfigureAwait(false) == FinishOutcome.Stale)
+        {
+            LogStaleCompletion(logger, task.Id);
         }
     }
 

@@ -143,4 +143,40 @@ public sealed class StreamedCacheFillTests
         var keys = JsonDocument.Parse(await client.GetStringAsync("/api/v1/cache/keys")).RootElement.GetProperty("data").GetProperty("items");
         Assert.Equal(2, keys.EnumerateArray().Count(k => k.GetProperty("key").GetString()!.StartsWith("generate:", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task ModelLoadAndUnloadAnswers_NeverCached()
+    {
+        await using var fake = await FakeOllama.StartAsync(Model);
+        fake.Script("/api/generate", request => FakeReply.Json(
+            $$"""{"model":"llama3:latest","created_at":"2026-11-22T00:00:00Z","response":"","done":true,"done_reason":"{{(request.Body.Contains("keep_alive", StringComparison.Ordinal) ? "unload" : "load")}}"}"""));
+        await using var gateway = GatewayFactory.For(fake);
+        var client = gateway.Client();
+
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/api/generate", Json("""{"model":"llama3:latest","stream":false,"options":{"temperature":0}}"""))).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/api/generate", Json("""{"model":"llama3:latest","stream":false,"keep_alive":0,"options":{"temperature":0}}"""))).StatusCode);
+        }
+
+        Assert.Equal(4, fake.RequestsTo("/api/generate").Count);
+    }
+
+    [Fact]
+    public async Task LogprobsRequested_NeverCached()
+    {
+        await using var fake = await FakeOllama.StartAsync(Model);
+        await using var gateway = GatewayFactory.For(fake);
+        var client = gateway.Client();
+        const string withLogprobs = """{"model":"llama3:latest","messages":[{"role":"user","content":"hi"}],"logprobs":true,"options":{"temperature":0}}""";
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await client.PostAsync("/api/chat", Json(withLogprobs));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await response.Content.ReadAsStringAsync();
+        }
+
+        Assert.Equal(2, fake.RequestsTo("/api/chat").Count);
+    }
 }

@@ -124,6 +124,25 @@ public abstract class TaskStoreContract
     }
 
     [Fact]
+    public async Task Progress_ManyEventsConcurrently_EachGetsItsOwnSequenceNumber()
+    {
+        var store = await StoreAsync();
+        var id = (await store.EnqueueAsync(Task(), default)).Task!.Id;
+        var claim = Assert.Single(await store.ClaimAsync("w1", 1, Lease, default));
+
+        // A handler may report from parallel work; every event must be stored, numbered without gaps or clashes.
+        await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            store.AddEventAsync(id, claim.Fence, "progress", $$"""{"step":{{i}}}""", default)));
+        Assert.Equal(FinishOutcome.Done, await store.CompleteAsync(id, claim.Fence, "{}", default));
+
+        var events = await store.EventsAsync(id, 0, default);
+        Assert.Equal(Enumerable.Range(1, 23), events.Select(e => e.Seq));
+        Assert.Equal(20, events.Count(e => e.EventType == "progress"));
+        Assert.Equal(["queued", "started"], events.Take(2).Select(e => e.EventType));
+        Assert.Equal("completed", events[^1].EventType);
+    }
+
+    [Fact]
     public async Task Claim_HighestPriorityFirstThenOldest_FencesEachClaim()
     {
         var store = await StoreAsync();

@@ -210,8 +210,8 @@ internal static class SutazApi
             }, untilDone: true).ConfigureAwait(false);
 
             metrics.Tokens(model, final!.PromptEvalCount, final.EvalCount);
-            await cache.StoreAsync(recording).ConfigureAwait(false);
             await WriteFinishAsync(writer, final, ct).ConfigureAwait(false);
+            await cache.StoreAsync(recording).ConfigureAwait(false);
         }
         catch (GatewayException error) when (sse.Started)
         {

@@ -188,7 +188,11 @@ internal static class OllamaApi
             var bytes = await lease.ReadBytesAsync().ConfigureAwait(false);
             var answer = lease.ParseLine(bytes);
             metrics.Tokens(model, answer.PromptEvalCount, answer.EvalCount);
-            await cache.SetAsync(key, bytes, CancellationToken.None).ConfigureAwait(false);
+            if (ResponseCache.Cacheable(answer))
+            {
+                await cache.SetAsync(key, bytes, CancellationToken.None).ConfigureAwait(false);
+            }
+
             context.Response.ContentType = "application/json; charset=utf-8";
             await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
             return;

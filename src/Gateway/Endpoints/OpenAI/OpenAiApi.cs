@@ -103,7 +103,6 @@ internal static class OpenAiApi
             }, untilDone: true).ConfigureAwait(false))!;
 
             metrics.Tokens(model, final.PromptEvalCount, final.EvalCount);
-            await cache.StoreAsync(recording).ConfigureAwait(false);
             await writer.WriteSseAsync(mapper.FinishChunk(final), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
             if (request.StreamOptions?.IncludeUsage == true)
             {
@@ -111,6 +110,7 @@ internal static class OpenAiApi
             }
 
             await writer.WriteDoneAsync(ct).ConfigureAwait(false);
+            await cache.StoreAsync(recording).ConfigureAwait(false);
         }
         catch (GatewayException error) when (sse.Started)
         {

@@ -12,15 +12,15 @@ namespace SutazAi.Gateway.Storage.Tasks;
 internal abstract class SqlTaskStore : ITaskStore
 {
     private readonly TimeProvider _time;
-    private readonly WriteBatcher<NewTask, EnqueueResult> _enqueues;
+    private readonly WriteBatcher<NewTask, TaskRecord?> _enqueues;
     private readonly WriteBatcher<(string Id, long Fence, string Result), FinishOutcome> _completions;
 
     protected SqlTaskStore(Database database, TimeProvider time)
     {
         Database = database;
         _time = time;
-        _enqueues = new(EnqueueBatchAsync, IsContentError);
-        _completions = new(CompleteBatchAsync, IsContentError);
+        _enqueues = new(EnqueueBatchAsync, IsItemError);
+        _completions = new(CompleteBatchAsync, IsItemError);
     }
 
     private protected Database Database { get; }
@@ -28,55 +28,59 @@ internal abstract class SqlTaskStore : ITaskStore
     protected const string Columns = "id, task_type, payload, priority, status, attempts, max_attempts, fence, run_after, lease_owner, "
         + "lease_expires_at, cancel_requested, result, last_error, created_at, updated_at, completed_at";
 
-    /// <summary>The event row of a change: the next sequence number of the changed task, its type and data as SQL over <c>changed</c>.</summary>
+    /// <summary>
+    /// The event row of a change: its type and data as SQL over <c>changed</c>, numbered by the task's event counter,
+    /// which every change statement increments on the row it updates. (Not MAX(seq) + 1: on PostgreSQL a statement
+    /// that waited for another's row lock re-reads the row but not task_events, and would reuse a number.)
+    /// </summary>
     private protected static string EventInsert(Change change) =>
         "INSERT INTO task_events (task_id, seq, event_type, data, created_at) SELECT changed.id, "
-        + "COALESCE((SELECT MAX(e.seq) FROM task_events e WHERE e.task_id = changed.id), 0) + 1, "
+        + "changed.event_seq, "
         + $"{change.EventType}, {change.EventData}, @now";
 
     // Batched (see WriteBatcher): {rows} is the provider's row source over the JSON array parameter @batch.
     private static readonly Change Enqueue = new(
         "INSERT INTO tasks (id, task_type, payload, priority, status, attempts, max_attempts, fence, run_after, cancel_requested, "
-        + "idempotency_key, created_at, updated_at) SELECT b.b_id, b.b_type, b.b_payload, b.b_priority, 'queued', 0, b.b_max, 0, @now, FALSE, "
-        + "b.b_key, @now, @now FROM {rows} WHERE TRUE ON CONFLICT (idempotency_key) DO NOTHING",
+        + "idempotency_key, created_at, updated_at, event_seq) SELECT b.b_id, b.b_type, b.b_payload, b.b_priority, 'queued', 0, b.b_max, 0, @now, "
+        + "FALSE, b.b_key, @now, @now, 1 FROM {rows} WHERE TRUE ORDER BY b.b_key ON CONFLICT (idempotency_key) DO NOTHING",
         "'queued'", "NULL", "b_id text, b_type text, b_payload text, b_priority integer, b_max integer, b_key text");
 
     private static readonly Change Complete = new(
-        "UPDATE tasks SET status = 'completed', result = b.b_result, lease_owner = NULL, lease_expires_at = NULL, "
+        "UPDATE tasks SET event_seq = event_seq + 1, status = 'completed', result = b.b_result, lease_owner = NULL, lease_expires_at = NULL, "
         + "completed_at = @now, updated_at = @now FROM {rows} WHERE tasks.id = b.b_id AND tasks.fence = b.b_fence AND tasks.status = 'running'",
         "'completed'", "NULL", "b_id text, b_fence bigint, b_result text");
 
     private static readonly Change Fail = new(
-        "UPDATE tasks SET status = CASE WHEN attempts >= max_attempts OR @final THEN 'failed' ELSE 'queued' END, "
+        "UPDATE tasks SET event_seq = event_seq + 1, status = CASE WHEN attempts >= max_attempts OR @final THEN 'failed' ELSE 'queued' END, "
         + "run_after = @retryAt, last_error = @error, lease_owner = NULL, lease_expires_at = NULL, "
         + "completed_at = CASE WHEN attempts >= max_attempts OR @final THEN @now ELSE NULL END, updated_at = @now "
         + "WHERE id = @id AND fence = @fence AND status = 'running'",
         "CASE WHEN changed.status = 'failed' THEN 'failed' ELSE 'retrying' END", "@errorEvent");
 
     private static readonly Change Release = new(
-        "UPDATE tasks SET status = 'queued', attempts = attempts - 1, run_after = @now, lease_owner = NULL, "
+        "UPDATE tasks SET event_seq = event_seq + 1, status = 'queued', attempts = attempts - 1, run_after = @now, lease_owner = NULL, "
         + "lease_expires_at = NULL, updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running'",
         "'released'", "NULL");
 
     private static readonly Change AcknowledgeCancel = new(
-        "UPDATE tasks SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, completed_at = @now, "
+        "UPDATE tasks SET event_seq = event_seq + 1, status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, completed_at = @now, "
         + "updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running'",
         "'cancelled'", "NULL");
 
     private static readonly Change CancelQueued = new(
-        "UPDATE tasks SET status = 'cancelled', completed_at = @now, updated_at = @now WHERE id = @id AND status = 'queued'",
+        "UPDATE tasks SET event_seq = event_seq + 1, status = 'cancelled', completed_at = @now, updated_at = @now WHERE id = @id AND status = 'queued'",
         "'cancelled'", "NULL");
 
     private static readonly Change Rescue = new(
-        "UPDATE tasks SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, "
+        "UPDATE tasks SET event_seq = event_seq + 1, status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, "
         + "last_error = 'lease expired (worker lost)', lease_owner = NULL, lease_expires_at = NULL, run_after = @now, "
         + "completed_at = CASE WHEN attempts >= max_attempts THEN @now ELSE NULL END, updated_at = @now "
         + "WHERE status = 'running' AND lease_expires_at < @now",
         "CASE WHEN changed.status = 'failed' THEN 'failed' ELSE 'retrying' END", """'{"error":"lease expired (worker lost)"}'""");
 
-    // Touching the row serialises the events of one task (row lock on PostgreSQL) and drops stale writers.
+    // Counting the event on the row serialises the events of one task (row lock) and drops stale writers.
     private static readonly Change Progress = new(
-        "UPDATE tasks SET updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running'", "@eventType", "@eventData");
+        "UPDATE tasks SET event_seq = event_seq + 1, updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running'", "@eventType", "@eventData");
 
     private readonly ConcurrentDictionary<int, Change> _claims = new();
 
@@ -94,8 +98,11 @@ internal abstract class SqlTaskStore : ITaskStore
     private protected string Resolve(Change change) =>
         change.BatchColumns is null ? change.Statement : change.Statement.Replace("{rows}", BatchRows(change.BatchColumns), StringComparison.Ordinal);
 
-    /// <summary>Whether the database rejected a statement for its data (so a batch is worth retrying item by item), not an outage.</summary>
-    private protected abstract bool IsContentError(Exception exception);
+    /// <summary>
+    /// Whether a failed batch is worth retrying item by item: the database rejected the statement for its rows (bad
+    /// data, a limit, a deadlock with another batch), or one item could not be serialised, rather than an outage.
+    /// </summary>
+    private protected abstract bool IsItemError(Exception exception);
 
     /// <summary>
     /// Runs the change's statement (an INSERT or UPDATE without RETURNING) and, atomically with it, one event row per
@@ -104,14 +111,26 @@ internal abstract class SqlTaskStore : ITaskStore
     private protected abstract Task<IReadOnlyList<TaskRecord>> ChangeAsync(Change change, CancellationToken cancellationToken,
         params (string Name, object? Value)[] parameters);
 
-    public Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken) => _enqueues.WriteAsync(task, cancellationToken);
+    public async Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken) =>
+        await _enqueues.WriteAsync(task, cancellationToken).ConfigureAwait(false) is { } created
+            ? new(EnqueueOutcome.Created, created)
+            : await SameKeyAsync(task).ConfigureAwait(false);
 
-    private async Task<IReadOnlyList<EnqueueResult>> EnqueueBatchAsync(IReadOnlyList<NewTask> tasks)
+    /// <summary>Inserts the batch; an item comes back null when its idempotency key was taken (the caller looks it up).</summary>
+    private async Task<IReadOnlyList<TaskRecord?>> EnqueueBatchAsync(IReadOnlyList<NewTask> tasks)
     {
+        // Version 7 ids sort by time but not within a millisecond: sorted and handed out in arrival order, they keep
+        // the claim order (priority, created_at, id) the order of arrival.
         var ids = new string[tasks.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = Guid.CreateVersion7().ToString("N");
+        }
+
+        Array.Sort(ids, StringComparer.Ordinal);
         var batch = BatchJson(tasks, (writer, task, i) =>
         {
-            writer.WriteString("b_id", ids[i] = Guid.CreateVersion7().ToString("N"));
+            writer.WriteString("b_id", ids[i]);
             writer.WriteString("b_type", task.TaskType);
             writer.WriteString("b_payload", task.Payload);
             writer.WriteNumber("b_priority", task.Priority);
@@ -119,13 +138,7 @@ internal abstract class SqlTaskStore : ITaskStore
             writer.WriteString("b_key", task.IdempotencyKey);
         });
         var inserted = (await ChangeAsync(Enqueue, CancellationToken.None, ("now", Now()), ("batch", batch)).ConfigureAwait(false)).ToDictionary(t => t.Id);
-        var results = new EnqueueResult[tasks.Count];
-        for (var i = 0; i < tasks.Count; i++)
-        {
-            results[i] = inserted.TryGetValue(ids[i], out var created) ? new(EnqueueOutcome.Created, created) : await SameKeyAsync(tasks[i]).ConfigureAwait(false);
-        }
-
-        return results;
+        return [.. ids.Select(id => inserted.GetValueOrDefault(id))];
     }
 
     /// <summary>

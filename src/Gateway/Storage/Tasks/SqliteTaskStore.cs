@@ -13,7 +13,7 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider time) : Sq
     private readonly ConcurrentDictionary<Change, (string Change, string Event)> _statements = new();
 
     protected override string ClaimSql(int max) =>
-        "UPDATE tasks SET status = 'running', attempts = attempts + 1, fence = fence + 1, lease_owner = @worker, lease_expires_at = @expires, "
+        "UPDATE tasks SET event_seq = event_seq + 1, status = 'running', attempts = attempts + 1, fence = fence + 1, lease_owner = @worker, lease_expires_at = @expires, "
         + "updated_at = @now WHERE id IN (SELECT id FROM tasks WHERE status = 'queued' AND run_after <= @now "
         + "ORDER BY priority DESC, created_at, id LIMIT " + max.ToString(CultureInfo.InvariantCulture) + ")";
 
@@ -21,8 +21,9 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider time) : Sq
         "(SELECT " + string.Join(", ", columns.Split(',').Select(c => c.Trim().Split(' ')[0]).Select(name => $"json_extract(value, '$.{name}') AS {name}"))
         + " FROM json_each(@batch)) AS b";
 
-    /// <summary>Too big, constraint and type mismatch are about the rows; busy, I/O and the like are the database.</summary>
-    private protected override bool IsContentError(Exception exception) => exception is SqliteException { SqliteErrorCode: 18 or 19 or 20 };
+    /// <summary>Too big, constraint and type mismatch are about the rows (as is an item that cannot be serialised); busy, I/O and the like are the database.</summary>
+    private protected override bool IsItemError(Exception exception) =>
+        exception is ArgumentException or SqliteException { SqliteErrorCode: 18 or 19 or 20 };
 
     private protected override async Task<IReadOnlyList<TaskRecord>> ChangeAsync(Change change, CancellationToken cancellationToken,
         params (string Name, object? Value)[] parameters)
