@@ -53,6 +53,7 @@ internal static class StorageHostingExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskHandler, EchoTaskHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITaskHandler, CacheWarmTaskHandler>());
         services.AddHostedService<TaskWorkerService>();
+        services.AddHostedService<PostgresTaskWakeups>();
         return builder;
     }
 }

@@ -22,7 +22,7 @@ internal sealed class TaskQueueOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:30:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often an idle worker looks for due tasks (a local enqueue wakes it at once).</summary>
+    /// <summary>How often an idle worker looks for due tasks (a local enqueue, and on PostgreSQL any replica's, wakes it at once).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

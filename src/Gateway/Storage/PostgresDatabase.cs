@@ -7,6 +7,21 @@ internal sealed class PostgresDatabase(string connectionString) : Database
 {
     private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(WithDefaults(connectionString));
 
+    /// <summary>
+    /// A connection outside the pool, for LISTEN: it stays open for the life of the process, and its LISTEN state
+    /// must never reach a pooled connection. Keepalives make a dead peer show up as an error instead of silence.
+    /// </summary>
+    public NpgsqlConnection CreateListenerConnection()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(WithDefaults(connectionString)) { Pooling = false };
+        if (builder.KeepAlive == 0)
+        {
+            builder.KeepAlive = 30;
+        }
+
+        return new NpgsqlConnection(builder.ConnectionString);
+    }
+
     public override StoreProvider Provider => StoreProvider.Postgres;
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>

@@ -1,6 +1,6 @@
 namespace SutazAi.Gateway.Tasks;
 
-/// <summary>Wakes this replica's idle workers when a task is enqueued here (other replicas find it by polling).</summary>
+/// <summary>Wakes this replica's idle workers: a task enqueued here, or on another replica (PostgreSQL NOTIFY, see <see cref="PostgresTaskWakeups"/>).</summary>
 internal sealed class TaskSignal : IDisposable
 {
     private readonly SemaphoreSlim _available = new(0, 1);

@@ -187,4 +187,31 @@ public sealed class PostgresCrashRecoveryTests(PostgresServer server) : CrashRec
 {
     private protected override async Task<Dictionary<string, string?>> StoreSettingsAsync() =>
         new() { ["ConnectionStrings:Postgres"] = await server.CreateDatabaseAsync() };
+
+    /// <summary>
+    /// A task enqueued on one replica starts on another at once (LISTEN/NOTIFY), not after the poll interval: the
+    /// worker replica polls only once a minute here, so within the 20 s limit only the notification can wake it.
+    /// </summary>
+    [Fact]
+    public async Task TaskEnqueuedOnAnotherReplica_WakesTheWorkersWithoutWaitingForThePoll()
+    {
+        await using var fake = await FakeOllama.StartAsync("llama3:latest");
+        var settings = await StoreSettingsAsync();
+        settings["Ollama:Servers:0"] = fake.BaseUri.ToString();
+        settings["Tasks:PollInterval"] = "00:01:00";
+        settings["Tasks:EventPollInterval"] = "00:00:00.050";
+        await using var worker = await GatewayProcess.StartAsync(settings);
+        settings["Tasks:Workers"] = "0";
+        await using var front = await GatewayProcess.StartAsync(settings);
+        using var client = new HttpClient { BaseAddress = front.BaseAddress, Timeout = TimeSpan.FromSeconds(20) };
+
+        // One after the other: each waits until the previous one completed, so the worker is idle in its poll wait.
+        for (var i = 0; i < 3; i++)
+        {
+            var created = await client.PostAsync("/api/v1/tasks", new StringContent($$$"""{"task_type":"echo","payload":{"n":{{{i}}}}}""", Encoding.UTF8, "application/json"));
+            var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetProperty("task_id").GetString()!;
+            var events = await client.GetStringAsync($"/api/v1/tasks/{id}/events");
+            Assert.Contains("event: completed", events, StringComparison.Ordinal);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Npgsql;
+using SutazAi.Gateway.Tasks;
 
 namespace SutazAi.Gateway.Storage.Tasks;
 
@@ -30,8 +31,12 @@ internal sealed class PostgresTaskStore(Database database, TimeProvider time) : 
     private protected override async Task<IReadOnlyList<TaskRecord>> ChangeAsync(Change change, CancellationToken cancellationToken,
         params (string Name, object? Value)[] parameters)
     {
+        // A waking change notifies once (at commit) when it changed anything; the CTE runs because the result joins it.
         var sql = _statements.GetOrAdd(change, c =>
-            $"WITH changed AS ({Resolve(c)} RETURNING {Columns}, event_seq), logged AS ({EventInsert(c)} FROM changed) SELECT {Columns} FROM changed");
+            $"WITH changed AS ({Resolve(c)} RETURNING {Columns}, event_seq), logged AS ({EventInsert(c)} FROM changed)"
+            + (c.Wakes
+                ? $", woken AS (SELECT pg_notify('{PostgresTaskWakeups.Channel}', '') FROM changed LIMIT 1) SELECT {Columns} FROM changed LEFT JOIN woken ON TRUE"
+                : $" SELECT {Columns} FROM changed"));
         await using var connection = await Database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await ReadAsync(connection, null, sql, cancellationToken, parameters).ConfigureAwait(false);
     }

@@ -43,7 +43,7 @@ internal abstract class SqlTaskStore : ITaskStore
         "INSERT INTO tasks (id, task_type, payload, priority, status, attempts, max_attempts, fence, run_after, cancel_requested, "
         + "idempotency_key, created_at, updated_at, event_seq) SELECT b.b_id, b.b_type, b.b_payload, b.b_priority, 'queued', 0, b.b_max, 0, @now, "
         + "FALSE, b.b_key, @now, @now, 1 FROM {rows} WHERE TRUE ORDER BY b.b_key ON CONFLICT (idempotency_key) DO NOTHING",
-        "'queued'", "NULL", "b_id text, b_type text, b_payload text, b_priority integer, b_max integer, b_key text");
+        "'queued'", "NULL", "b_id text, b_type text, b_payload text, b_priority integer, b_max integer, b_key text", wakes: true);
 
     private static readonly Change Complete = new(
         "UPDATE tasks SET event_seq = event_seq + 1, status = 'completed', result = b.b_result, lease_owner = NULL, lease_expires_at = NULL, "
@@ -60,7 +60,7 @@ internal abstract class SqlTaskStore : ITaskStore
     private static readonly Change Release = new(
         "UPDATE tasks SET event_seq = event_seq + 1, status = 'queued', attempts = attempts - 1, run_after = @now, lease_owner = NULL, "
         + "lease_expires_at = NULL, updated_at = @now WHERE id = @id AND fence = @fence AND status = 'running'",
-        "'released'", "NULL");
+        "'released'", "NULL", wakes: true);
 
     private static readonly Change AcknowledgeCancel = new(
         "UPDATE tasks SET event_seq = event_seq + 1, status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, completed_at = @now, "
@@ -76,7 +76,7 @@ internal abstract class SqlTaskStore : ITaskStore
         + "last_error = 'lease expired (worker lost)', lease_owner = NULL, lease_expires_at = NULL, run_after = @now, "
         + "completed_at = CASE WHEN attempts >= max_attempts THEN @now ELSE NULL END, updated_at = @now "
         + "WHERE status = 'running' AND lease_expires_at < @now",
-        "CASE WHEN changed.status = 'failed' THEN 'failed' ELSE 'retrying' END", """'{"error":"lease expired (worker lost)"}'""");
+        "CASE WHEN changed.status = 'failed' THEN 'failed' ELSE 'retrying' END", """'{"error":"lease expired (worker lost)"}'""", wakes: true);
 
     // Counting the event on the row serialises the events of one task (row lock) and drops stale writers.
     private static readonly Change Progress = new(
@@ -381,8 +381,11 @@ internal abstract class SqlTaskStore : ITaskStore
     /// A state change of the queue: the statement (INSERT or UPDATE, no RETURNING) and its event, whose type and data
     /// are SQL expressions over the changed row (<c>changed</c>).
     /// </summary>
-    private protected sealed class Change(string statement, string eventType, string eventData, string? batchColumns = null)
+    private protected sealed class Change(string statement, string eventType, string eventData, string? batchColumns = null, bool wakes = false)
     {
+        /// <summary>The change makes tasks due now: other replicas' idle workers should look (PostgreSQL NOTIFY).</summary>
+        public bool Wakes { get; } = wakes;
+
         public string Statement { get; } = statement;
 
         public string EventType { get; } = eventType;
