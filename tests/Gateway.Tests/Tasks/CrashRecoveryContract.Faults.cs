@@ -216,20 +216,20 @@ public abstract partial class CrashRecoveryContract
         settings["Tasks:MaxAttempts"] = "10";
         var random = new Random(20261122);
 
+        // The queue is filled through a replica without workers first, so every kill lands while work remains.
+        var frontSettings = new Dictionary<string, string?>(settings) { ["Tasks:Workers"] = "0" };
+        await using var front = await GatewayProcess.StartAsync(frontSettings);
+        using var client = new HttpClient { BaseAddress = front.BaseAddress };
         var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            ids.Add(await TaskIdAsync(await client.PostAsync("/api/v1/tasks",
+                Json($$$"""{"task_type":"chat","payload":{"model":"{{{Model}}}","message":"task {{{i}}}"}}"""))));
+        }
+
         for (var kill = 0; kill < 5; kill++)
         {
-            await using var replica = await GatewayProcess.StartAsync(settings);
-            if (kill == 0)
-            {
-                using var client = new HttpClient { BaseAddress = replica.BaseAddress };
-                for (var i = 0; i < count; i++)
-                {
-                    ids.Add(await TaskIdAsync(await client.PostAsync("/api/v1/tasks",
-                        Json($$$"""{"task_type":"chat","payload":{"model":"{{{Model}}}","message":"task {{{i}}}"}}"""))));
-                }
-            }
-
+            await using var replica = await GatewayProcess.StartAsync(settings, worker: true);
             await fake.WaitForRequestsAsync("/api/chat", fake.RequestsTo("/api/chat").Count + random.Next(5, 25)).WaitAsync(Deadline);
             await replica.KillAsync();
         }

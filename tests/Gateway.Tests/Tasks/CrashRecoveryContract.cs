@@ -39,8 +39,8 @@ public abstract partial class CrashRecoveryContract
     {
         const int count = 1000;
         await using var fake = await FakeOllama.StartAsync(Model);
-        // 20 ms per task: long enough that a replica starting a moment after the other still finds work.
-        fake.Script("/api/chat", _ => new FakeReply { Chunks = [FakeOllama.ChatLine(Model, "done", done: true)], DelayBeforeHeaders = TimeSpan.FromMilliseconds(20) });
+        // 40 ms per task (about 5 s for the queue): a replica starting a moment after the other still finds work.
+        fake.Script("/api/chat", _ => new FakeReply { Chunks = [FakeOllama.ChatLine(Model, "done", done: true)], DelayBeforeHeaders = TimeSpan.FromMilliseconds(40) });
         var settings = await SettingsAsync(fake);
         settings["Tasks:LeaseDuration"] = "00:00:30";
 
