@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace SutazAi.Agents.Runtime;
+
+/// <summary>
+/// The tool-call loop (Microsoft.Extensions.AI's FunctionInvokingChatClient is not installable here): while the model
+/// asks for tools, run them and send the results back, then return the model's answer. Each call's arguments are
+/// checked against the tool's JSON schema first; a call runs with a timeout; a failing, unknown or invalid call
+/// becomes an error result the model can react to; results are size-capped; the calls of one turn run in parallel.
+/// Only the tools in the request's <see cref="ChatOptions.Tools"/> can run. After
+/// <see cref="ToolLoopOptions.MaxIterations"/> tool turns the model is asked once more without tools, so it answers.
+/// </summary>
+public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions loop) : DelegatingChatClient(inner)
+{
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        var history = messages.ToList();
+        var added = new List<ChatMessage>();
+        var usage = new UsageDetails();
+        var errors = 0;
+        for (var iteration = 0; ; iteration++)
+        {
+            var turnOptions = TurnOptions(options, iteration);
+            var response = await base.GetResponseAsync(history, turnOptions, cancellationToken).ConfigureAwait(false);
+            AddUsage(usage, response.Usage);
+            history.AddRange(response.Messages);
+            added.AddRange(response.Messages);
+            var calls = Calls(response.Messages);
+            if (calls.Count == 0 || turnOptions?.Tools is not { Count: > 0 })
+            {
+                response.Messages = added;
+                response.Usage = usage;
+                return response;
+            }
+
+            var results = await InvokeAsync(calls, turnOptions.Tools, cancellationToken).ConfigureAwait(false);
+            CountErrors(results, ref errors);
+            var toolMessage = new ChatMessage(ChatRole.Tool, [.. results.Select(r => r.Content)]);
+            history.Add(toolMessage);
+            added.Add(toolMessage);
+        }
+    }
+
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var history = messages.ToList();
+        var errors = 0;
+        for (var iteration = 0; ; iteration++)
+        {
+            var turnOptions = TurnOptions(options, iteration);
+            var updates = new List<ChatResponseUpdate>();
+            await foreach (var update in base.GetStreamingResponseAsync(history, turnOptions, cancellationToken).ConfigureAwait(false))
+            {
+                updates.Add(update);
+                yield return update;
+            }
+
+            var turn = updates.ToChatResponse();
+            history.AddRange(turn.Messages);
+            var calls = Calls(turn.Messages);
+            if (calls.Count == 0 || turnOptions?.Tools is not { Count: > 0 })
+            {
+                yield break;
+            }
+
+            var results = await InvokeAsync(calls, turnOptions.Tools, cancellationToken).ConfigureAwait(false);
+            CountErrors(results, ref errors);
+            var toolMessage = new ChatMessage(ChatRole.Tool, [.. results.Select(r => r.Content)]);
+            history.Add(toolMessage);
+
+            // The results go to the caller too, so a surface can show tool progress (and an agent can record it).
+            yield return new ChatResponseUpdate(ChatRole.Tool, [.. toolMessage.Contents]) { MessageId = Guid.NewGuid().ToString("N") };
+        }
+    }
+
+    /// <summary>The turn after the last allowed tool turn goes without tools, so the model has to answer.</summary>
+    private ChatOptions? TurnOptions(ChatOptions? requested, int iteration)
+    {
+        if (requested?.Tools is not { Count: > 0 } || iteration < loop.MaxIterations)
+        {
+            return requested;
+        }
+
+        var final = requested.Clone();
+        final.Tools = null;
+        final.ToolMode = ChatToolMode.None;
+        return final;
+    }
+
+    /// <summary>Turns with a failed call in a row; at the limit the loop ends instead of letting the model try forever.</summary>
+    private void CountErrors(IReadOnlyList<ToolResult> results, ref int consecutive)
+    {
+        consecutive = results.Any(r => r.Failed) ? consecutive + 1 : 0;
+        if (consecutive >= loop.MaxConsecutiveErrors)
+        {
+            var last = results.Last(r => r.Failed);
+            throw new ToolLoopException($"tools failed in {consecutive} turns in a row; last: {last.Content.Result}");
+        }
+    }
+
+    private static List<FunctionCallContent> Calls(IEnumerable<ChatMessage> messages) =>
+        [.. messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>()];
+
+    private async Task<IReadOnlyList<ToolResult>> InvokeAsync(List<FunctionCallContent> calls, IList<AITool> tools, CancellationToken cancellationToken)
+    {
+        if (loop.AllowParallelCalls && calls.Count > 1)
+        {
+            return await Task.WhenAll(calls.Select(c => InvokeOneAsync(c, tools, cancellationToken))).ConfigureAwait(false);
+        }
+
+        var results = new List<ToolResult>(calls.Count);
+        foreach (var call in calls)
+        {
+            results.Add(await InvokeOneAsync(call, tools, cancellationToken).ConfigureAwait(false));
+        }
+
+        return results;
+    }
+
+    private async Task<ToolResult> InvokeOneAsync(FunctionCallContent call, IList<AITool> tools, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (tools.OfType<AIFunction>().FirstOrDefault(t => t.Name == call.Name) is not { } function)
+        {
+            // Only the request's own tools: a model that names anything else gets told what exists.
+            return Failed(call, $"Error: unknown tool '{call.Name}'. Available tools: {string.Join(", ", tools.Select(t => t.Name))}.", started);
+        }
+
+        var arguments = JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
+        if (JsonSchemaValidator.Validate(function.JsonSchema, arguments) is { Count: > 0 } invalid)
+        {
+            return Failed(call, $"Error: invalid arguments for '{call.Name}': {string.Join("; ", invalid)}.", started);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(loop.ToolTimeout);
+        try
+        {
+            var result = await function.InvokeAsync(new AIFunctionArguments(call.Arguments ?? new Dictionary<string, object?>()), timeout.Token)
+                .ConfigureAwait(false);
+            return new ToolResult(new FunctionResultContent(call.CallId, Cap(result)), Failed: false, Stopwatch.GetElapsedTime(started));
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return Failed(call, $"Error: '{call.Name}' did not finish within {loop.ToolTimeout.TotalSeconds:0.###} s.", started);
+        }
+        catch (ToolException e)
+        {
+            return Failed(call, $"Error: {e.Message}", started, e);
+        }
+#pragma warning disable CA1031 // A tool's failure is the model's information, never the loop's end (up to MaxConsecutiveErrors).
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            return Failed(call, loop.IncludeExceptionDetails ? $"Error: {e.Message}" : $"Error: '{call.Name}' failed.", started, e);
+        }
+    }
+
+    private object? Cap(object? result)
+    {
+        var text = result switch
+        {
+            null => null,
+            string s => s,
+            JsonElement e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText(),
+            _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions),
+        };
+        if (text is null || text.Length <= loop.MaxResultChars)
+        {
+            return result;
+        }
+
+        return string.Concat(text.AsSpan(0, loop.MaxResultChars), $"…[truncated: {text.Length - loop.MaxResultChars} more characters]");
+    }
+
+    private static ToolResult Failed(FunctionCallContent call, string message, long started, Exception? exception = null) =>
+        new(new FunctionResultContent(call.CallId, message) { Exception = exception }, Failed: true, Stopwatch.GetElapsedTime(started));
+
+    private static void AddUsage(UsageDetails total, UsageDetails? turn)
+    {
+        if (turn is not null)
+        {
+            total.Add(turn);
+        }
+    }
+
+    private sealed record ToolResult(FunctionResultContent Content, bool Failed, TimeSpan Duration);
+}

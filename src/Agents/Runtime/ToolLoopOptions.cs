@@ -1,0 +1,59 @@
+namespace SutazAi.Agents.Runtime;
+
+/// <summary>Limits of the tool-call loop (<see cref="ToolInvokingChatClient"/>).</summary>
+public sealed class ToolLoopOptions
+{
+    /// <summary>Model turns that may request tools; the turn after the last one is made without tools, so the model must answer.</summary>
+    public int MaxIterations { get; set; } = 8;
+
+    /// <summary>Turns in a row in which a tool failed before the loop gives up (<see cref="ToolLoopException"/>).</summary>
+    public int MaxConsecutiveErrors { get; set; } = 3;
+
+    /// <summary>Longest run of one tool call; past it the model gets a timeout error as the result.</summary>
+    public TimeSpan ToolTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest tool result handed back to the model, in characters; longer results are cut and marked.</summary>
+    public int MaxResultChars { get; set; } = 16_000;
+
+    /// <summary>Whether the calls of one turn run concurrently.</summary>
+    public bool AllowParallelCalls { get; set; } = true;
+
+    /// <summary>Whether an unexpected tool exception's message reaches the model (expected failures, <see cref="ToolException"/>, always do).</summary>
+    public bool IncludeExceptionDetails { get; set; }
+}
+
+/// <summary>An expected tool failure whose message is meant for the model ("no such city"), as opposed to a bug.</summary>
+public sealed class ToolException : Exception
+{
+    public ToolException()
+    {
+    }
+
+    public ToolException(string message)
+        : base(message)
+    {
+    }
+
+    public ToolException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The loop stopped: tools kept failing for <see cref="ToolLoopOptions.MaxConsecutiveErrors"/> turns.</summary>
+public sealed class ToolLoopException : Exception
+{
+    public ToolLoopException()
+    {
+    }
+
+    public ToolLoopException(string message)
+        : base(message)
+    {
+    }
+
+    public ToolLoopException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
