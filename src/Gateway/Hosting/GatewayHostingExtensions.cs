@@ -30,6 +30,7 @@ internal static class GatewayHostingExtensions
         services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton<UpstreamPool>();
         services.TryAddSingleton<ModelDirectory>();
+        services.TryAddSingleton<Agents.ToolCatalog>();
         services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section)
             .Configure<IConfiguration>((options, configuration) => options.RedisConfiguration = configuration.GetConnectionString("Redis"))
             .ValidateOnStart();
@@ -68,6 +69,7 @@ internal static class GatewayHostingExtensions
         app.MapTaskApi();
         app.MapTaskSocket();
         app.MapCacheApi();
+        app.MapToolApi();
         return app;
     }
 

@@ -30,4 +30,5 @@ namespace SutazAi.Gateway.Protocol.Sutaz;
 [JsonSerializable(typeof(CacheClearRequest))]
 [JsonSerializable(typeof(TaskSubscribeMessage))]
 [JsonSerializable(typeof(SocketError))]
+[JsonSerializable(typeof(Envelope<ToolListView>))]
 internal sealed partial class SutazJsonContext : JsonSerializerContext;
