@@ -23,5 +23,8 @@ internal enum ErrorKind
     StreamIdleTimeout,
     StreamMaxDuration,
     StreamBroken,
+    AgentNotFound,
+    AgentFailed,
+    AgentTimeout,
     Internal,
 }

@@ -36,7 +36,7 @@ internal sealed class GatewayException : Exception
     public int StatusCode => Kind switch
     {
         ErrorKind.InvalidJson or ErrorKind.InvalidRequest => 400,
-        ErrorKind.NotFound or ErrorKind.ModelNotFound or ErrorKind.TaskNotFound => 404,
+        ErrorKind.NotFound or ErrorKind.ModelNotFound or ErrorKind.TaskNotFound or ErrorKind.AgentNotFound => 404,
         ErrorKind.Conflict => 409,
         ErrorKind.DependencyUnavailable or ErrorKind.CacheUnavailable => 503,
         ErrorKind.PayloadTooLarge => 413,
@@ -45,7 +45,7 @@ internal sealed class GatewayException : Exception
         ErrorKind.UpstreamRejected => UpstreamStatus ?? 400,
         ErrorKind.UpstreamRateLimited => 429,
         ErrorKind.CircuitOpen => 503,
-        ErrorKind.UpstreamTimeout or ErrorKind.StreamIdleTimeout or ErrorKind.StreamMaxDuration => 504,
+        ErrorKind.UpstreamTimeout or ErrorKind.StreamIdleTimeout or ErrorKind.StreamMaxDuration or ErrorKind.AgentTimeout => 504,
         ErrorKind.Internal => 500,
         _ => 502,
     };
@@ -71,6 +71,9 @@ internal sealed class GatewayException : Exception
         ErrorKind.StreamIdleTimeout => "stream_idle_timeout",
         ErrorKind.StreamMaxDuration => "stream_max_duration",
         ErrorKind.StreamBroken => "upstream_stream_broken",
+        ErrorKind.AgentNotFound => "agent_not_found",
+        ErrorKind.AgentFailed => "agent_failed",
+        ErrorKind.AgentTimeout => "agent_timeout",
         ErrorKind.Internal => "internal_error",
         _ => "upstream_error",
     };
@@ -83,6 +86,8 @@ internal sealed class GatewayException : Exception
         ErrorKind.ModelNotFound => "MODEL_NOT_FOUND",
         ErrorKind.NotFound => "NOT_FOUND",
         ErrorKind.TaskNotFound => "TASK_NOT_FOUND",
+        ErrorKind.AgentNotFound => "AGENT_NOT_FOUND",
+        ErrorKind.AgentFailed or ErrorKind.AgentTimeout => "AGENT_ERROR",
         ErrorKind.Conflict => "CONFLICT",
         ErrorKind.DependencyUnavailable => "DATABASE_ERROR",
         ErrorKind.CacheUnavailable => "CACHE_ERROR",

@@ -31,6 +31,8 @@ internal static class GatewayHostingExtensions
         services.TryAddSingleton<UpstreamPool>();
         services.TryAddSingleton<ModelDirectory>();
         services.TryAddSingleton<Agents.ToolCatalog>();
+        services.TryAddSingleton<Agents.AgentRunner>();
+        services.TryAddSingleton<Storage.Agents.AgentStore>();
         services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section)
             .Configure<IConfiguration>((options, configuration) => options.RedisConfiguration = configuration.GetConnectionString("Redis"))
             .ValidateOnStart();
@@ -70,6 +72,7 @@ internal static class GatewayHostingExtensions
         app.MapTaskSocket();
         app.MapCacheApi();
         app.MapToolApi();
+        app.MapAgentApi();
         return app;
     }
 

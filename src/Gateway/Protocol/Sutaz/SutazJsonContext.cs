@@ -31,4 +31,10 @@ namespace SutazAi.Gateway.Protocol.Sutaz;
 [JsonSerializable(typeof(TaskSubscribeMessage))]
 [JsonSerializable(typeof(SocketError))]
 [JsonSerializable(typeof(Envelope<ToolListView>))]
+[JsonSerializable(typeof(AgentDefinition))]
+[JsonSerializable(typeof(AgentInvokeRequest))]
+[JsonSerializable(typeof(Envelope<AgentView>))]
+[JsonSerializable(typeof(Envelope<AgentPageView>))]
+[JsonSerializable(typeof(Envelope<AgentInvokeReply>))]
+[JsonSerializable(typeof(Envelope<AgentHealthView>))]
 internal sealed partial class SutazJsonContext : JsonSerializerContext;
