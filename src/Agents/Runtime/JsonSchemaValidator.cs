@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace SutazAi.Agents.Runtime;
 
@@ -12,6 +13,74 @@ namespace SutazAi.Agents.Runtime;
 public static class JsonSchemaValidator
 {
     private const int MaxDepth = 32;
+
+    /// <summary>
+    /// The value with the loose forms models often produce turned into the schema's types: numeric strings where a
+    /// number or integer is expected, 3.0 where an integer is, "true"/"false" where a boolean is. Anything else is
+    /// left for <see cref="Validate"/> to report.
+    /// </summary>
+    public static JsonElement Coerce(JsonElement schema, JsonElement value)
+    {
+        using var document = JsonDocument.Parse(CoerceNode(schema, JsonNode.Parse(value.GetRawText()), 0)?.ToJsonString() ?? "null");
+        return document.RootElement.Clone();
+    }
+
+    private static JsonNode? CoerceNode(JsonElement schema, JsonNode? value, int depth)
+    {
+        if (schema.ValueKind != JsonValueKind.Object || depth > MaxDepth || value is null)
+        {
+            return value;
+        }
+
+        var wants = schema.TryGetProperty("type", out var type) ? Types(type) : [];
+        switch (value)
+        {
+            case JsonObject obj when schema.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object:
+                foreach (var name in obj.Select(p => p.Key).ToList())
+                {
+                    if (properties.TryGetProperty(name, out var propertySchema))
+                    {
+                        obj[name] = CoerceNode(propertySchema, obj[name]?.DeepClone(), depth + 1);
+                    }
+                }
+
+                return obj;
+            case JsonArray array when schema.TryGetProperty("items", out var items):
+                for (var i = 0; i < array.Count; i++)
+                {
+                    array[i] = CoerceNode(items, array[i]?.DeepClone(), depth + 1);
+                }
+
+                return array;
+            case JsonValue scalar when scalar.TryGetValue<string>(out var text):
+                if ((wants.Contains("integer") || wants.Contains("number")) && !wants.Contains("string")
+                    && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && double.IsFinite(parsed))
+                {
+                    return Number(parsed, wants);
+                }
+
+                if (wants.Contains("boolean") && !wants.Contains("string") && bool.TryParse(text, out var flag))
+                {
+                    return JsonValue.Create(flag);
+                }
+
+                return scalar;
+            case JsonValue number when wants.Contains("integer") && !wants.Contains("number") && number.TryGetValue<double>(out var d):
+                return Number(d, wants);
+            default:
+                return value;
+        }
+    }
+
+    private static JsonValue Number(double value, HashSet<string> wants) =>
+        wants.Contains("integer") && Math.Floor(value) == value && Math.Abs(value) < 9e15 ? JsonValue.Create((long)value) : JsonValue.Create(value);
+
+    private static HashSet<string> Types(JsonElement type) => type.ValueKind switch
+    {
+        JsonValueKind.String => [type.GetString()!],
+        JsonValueKind.Array => [.. type.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String).Select(t => t.GetString()!)],
+        _ => [],
+    };
 
     /// <summary>The violations, each as "$.path: what is wrong"; empty when the value is valid.</summary>
     public static IReadOnlyList<string> Validate(JsonElement schema, JsonElement value)

@@ -15,6 +15,8 @@ namespace SutazAi.Agents.Runtime;
 /// </summary>
 public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions loop) : DelegatingChatClient(inner)
 {
+    private readonly ToolLoopOptions _loop = Checked(loop);
+
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
@@ -81,34 +83,48 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
     /// <summary>The turn after the last allowed tool turn goes without tools, so the model has to answer.</summary>
     private ChatOptions? TurnOptions(ChatOptions? requested, int iteration)
     {
-        if (requested?.Tools is not { Count: > 0 } || iteration < loop.MaxIterations)
+        if (requested?.Tools is not { Count: > 0 })
         {
             return requested;
         }
 
-        var final = requested.Clone();
-        final.Tools = null;
-        final.ToolMode = ChatToolMode.None;
-        return final;
+        if (iteration >= _loop.MaxIterations)
+        {
+            var final = requested.Clone();
+            final.Tools = null;
+            final.ToolMode = ChatToolMode.None;
+            return final;
+        }
+
+        if (iteration > 0 && requested.ToolMode is RequiredChatToolMode)
+        {
+            // "Call a tool" holds for the first turn; after its results the model must be free to answer.
+            var next = requested.Clone();
+            next.ToolMode = ChatToolMode.Auto;
+            return next;
+        }
+
+        return requested;
     }
 
     /// <summary>Turns with a failed call in a row; at the limit the loop ends instead of letting the model try forever.</summary>
     private void CountErrors(IReadOnlyList<ToolResult> results, ref int consecutive)
     {
         consecutive = results.Any(r => r.Failed) ? consecutive + 1 : 0;
-        if (consecutive >= loop.MaxConsecutiveErrors)
+        if (consecutive >= _loop.MaxConsecutiveErrors)
         {
             var last = results.Last(r => r.Failed);
             throw new ToolLoopException($"tools failed in {consecutive} turns in a row; last: {last.Content.Result}");
         }
     }
 
+    /// <summary>The calls to run; calls marked informational (already handled elsewhere) are not run again.</summary>
     private static List<FunctionCallContent> Calls(IEnumerable<ChatMessage> messages) =>
-        [.. messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>()];
+        [.. messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Where(c => !c.InformationalOnly)];
 
     private async Task<IReadOnlyList<ToolResult>> InvokeAsync(List<FunctionCallContent> calls, IList<AITool> tools, CancellationToken cancellationToken)
     {
-        if (loop.AllowParallelCalls && calls.Count > 1)
+        if (_loop.AllowParallelCalls && calls.Count > 1)
         {
             return await Task.WhenAll(calls.Select(c => InvokeOneAsync(c, tools, cancellationToken))).ConfigureAwait(false);
         }
@@ -128,54 +144,95 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
         if (tools.OfType<AIFunction>().FirstOrDefault(t => t.Name == call.Name) is not { } function)
         {
             // Only the request's own tools: a model that names anything else gets told what exists.
-            return Failed(call, $"Error: unknown tool '{call.Name}'. Available tools: {string.Join(", ", tools.Select(t => t.Name))}.", started);
+            return Failed(call, $"Error: unknown tool '{call.Name}'. Available tools: {string.Join(", ", tools.OfType<AIFunction>().Select(t => t.Name))}.", started);
         }
 
-        var arguments = JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
+        if (call.Exception is { } unreadable)
+        {
+            return Failed(call, $"Error: the arguments for '{call.Name}' could not be read: {unreadable.Message}", started, unreadable);
+        }
+
+        // Small models often send numbers as strings or 3.0 for an integer: coerced to the schema's types first, so
+        // the check and the binding agree on what was meant.
+        var arguments = JsonSchemaValidator.Coerce(function.JsonSchema,
+            JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions));
         if (JsonSchemaValidator.Validate(function.JsonSchema, arguments) is { Count: > 0 } invalid)
         {
             return Failed(call, $"Error: invalid arguments for '{call.Name}': {string.Join("; ", invalid)}.", started);
         }
 
+        var bound = new AIFunctionArguments(arguments.ValueKind == JsonValueKind.Object
+            ? arguments.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value, StringComparer.Ordinal)
+            : new Dictionary<string, object?>());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(loop.ToolTimeout);
+        timeout.CancelAfter(_loop.ToolTimeout);
         try
         {
-            var result = await function.InvokeAsync(new AIFunctionArguments(call.Arguments ?? new Dictionary<string, object?>()), timeout.Token)
-                .ConfigureAwait(false);
+            // On the thread pool: a synchronous tool must neither serialise the parallel calls nor, if it ignores its
+            // token, hold the loop past the timeout (it is abandoned then; its result is never used).
+            var result = await Task.Run(() => function.InvokeAsync(bound, timeout.Token).AsTask(), CancellationToken.None)
+                .WaitAsync(_loop.ToolTimeout, cancellationToken).ConfigureAwait(false);
             return new ToolResult(new FunctionResultContent(call.CallId, Cap(result)), Failed: false, Stopwatch.GetElapsedTime(started));
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
         {
-            return Failed(call, $"Error: '{call.Name}' did not finish within {loop.ToolTimeout.TotalSeconds:0.###} s.", started);
+            return Failed(call, $"Error: '{call.Name}' did not finish within {_loop.ToolTimeout.TotalSeconds:0.###} s.", started);
         }
         catch (ToolException e)
         {
             return Failed(call, $"Error: {e.Message}", started, e);
         }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            return Failed(call, $"Error: invalid arguments for '{call.Name}': {e.Message}", started, e);
+        }
 #pragma warning disable CA1031 // A tool's failure is the model's information, never the loop's end (up to MaxConsecutiveErrors).
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
 #pragma warning restore CA1031
         {
-            return Failed(call, loop.IncludeExceptionDetails ? $"Error: {e.Message}" : $"Error: '{call.Name}' failed.", started, e);
+            // Includes a tool's own cancellation (its HTTP client timing out): a failed call, not the request's end.
+            return Failed(call, _loop.IncludeExceptionDetails ? $"Error: {e.Message}" : $"Error: '{call.Name}' failed.", started, e);
         }
     }
 
-    private object? Cap(object? result)
+    private static ToolLoopOptions Checked(ToolLoopOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxIterations, 1, nameof(options.MaxIterations));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConsecutiveErrors, 1, nameof(options.MaxConsecutiveErrors));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxResultChars, 1, nameof(options.MaxResultChars));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ToolTimeout, TimeSpan.Zero, nameof(options.ToolTimeout));
+        return options;
+    }
+
+    private string? Cap(object? result)
     {
         var text = result switch
         {
             null => null,
             string s => s,
-            JsonElement e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText(),
-            _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions),
+            JsonElement e => e.ValueKind == JsonValueKind.String ? e.GetString() : Compact(e),
+            _ => Compact(JsonSerializer.SerializeToElement(result, AIJsonUtilities.DefaultOptions)),
         };
-        if (text is null || text.Length <= loop.MaxResultChars)
+        if (text is null || text.Length <= _loop.MaxResultChars)
         {
-            return result;
+            // JSON goes to the model without indentation: whitespace costs tokens.
+            return text;
         }
 
-        return string.Concat(text.AsSpan(0, loop.MaxResultChars), $"…[truncated: {text.Length - loop.MaxResultChars} more characters]");
+        var cut = char.IsHighSurrogate(text[_loop.MaxResultChars - 1]) ? _loop.MaxResultChars - 1 : _loop.MaxResultChars;
+        return string.Concat(text.AsSpan(0, cut), $"…[truncated: {text.Length - cut} more characters]");
+    }
+
+    private static string Compact(JsonElement element)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            element.WriteTo(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static ToolResult Failed(FunctionCallContent call, string message, long started, Exception? exception = null) =>

@@ -81,13 +81,18 @@ internal sealed class PoolChatClient(UpstreamPool pool, string defaultModel) : I
     private (string Model, byte[] Body) Request(IEnumerable<ChatMessage> messages, ChatOptions? options, bool stream)
     {
         var history = messages.ToList();
+        if (!string.IsNullOrEmpty(options?.Instructions))
+        {
+            history.Insert(0, new ChatMessage(ChatRole.System, options.Instructions));
+        }
+
         var request = new OllamaChatRequest
         {
             Model = ModelName.Validate(options?.ModelId ?? defaultModel, "model"),
-            Messages = [.. history.SelectMany(m => ToOllama(m, history))],
+            Messages = [.. history.SelectMany((m, i) => ToOllama(m, history.Take(i)))],
             Stream = stream,
             Tools = options?.Tools is { Count: > 0 } tools && options.ToolMode is not NoneChatToolMode
-                ? [.. tools.OfType<AIFunction>().Select(Definition)]
+                ? [.. tools.OfType<AIFunctionDeclaration>().Select(Definition)]
                 : null,
             Options = Sampling(options),
             Format = options?.ResponseFormat switch
@@ -100,7 +105,8 @@ internal sealed class PoolChatClient(UpstreamPool pool, string defaultModel) : I
         return (request.Model, JsonSerializer.SerializeToUtf8Bytes(request, OllamaJsonContext.Default.OllamaChatRequest));
     }
 
-    private static IEnumerable<OllamaMessage> ToOllama(ChatMessage message, List<ChatMessage> history)
+    /// <summary>One conversation message in Ollama's shape; <paramref name="earlier"/> are the messages before it (for tool names).</summary>
+    private static IEnumerable<OllamaMessage> ToOllama(ChatMessage message, IEnumerable<ChatMessage> earlier)
     {
         var results = message.Contents.OfType<FunctionResultContent>().ToList();
         if (results.Count > 0)
@@ -108,7 +114,7 @@ internal sealed class PoolChatClient(UpstreamPool pool, string defaultModel) : I
             // One tool message per result, named after the call it answers (Ollama matches by tool_name).
             foreach (var result in results)
             {
-                yield return new OllamaMessage { Role = "tool", Content = ResultText(result.Result), ToolName = CallName(history, result.CallId), ToolCallId = result.CallId };
+                yield return new OllamaMessage { Role = "tool", Content = ResultText(result.Result), ToolName = CallName(earlier, result.CallId), ToolCallId = result.CallId };
             }
 
             yield break;
@@ -128,7 +134,10 @@ internal sealed class PoolChatClient(UpstreamPool pool, string defaultModel) : I
         var images = message.Contents.OfType<DataContent>().Where(d => d.HasTopLevelMediaType("image")).Select(d => Convert.ToBase64String(d.Data.Span)).ToList();
         yield return new OllamaMessage
         {
-            Role = message.Role == ChatRole.System ? "system" : message.Role == ChatRole.Assistant ? "assistant" : message.Role == ChatRole.Tool ? "tool" : "user",
+            Role = message.Role == ChatRole.System || message.Role.Value == "developer" ? "system"
+                : message.Role == ChatRole.Assistant ? "assistant"
+                : message.Role == ChatRole.Tool ? "tool"
+                : "user",
             Content = text,
             Thinking = thinking.Length > 0 ? thinking : null,
             ToolCalls = calls.Count > 0 ? calls : null,
@@ -136,8 +145,8 @@ internal sealed class PoolChatClient(UpstreamPool pool, string defaultModel) : I
         };
     }
 
-    private static string? CallName(List<ChatMessage> history, string callId) =>
-        history.SelectMany(m => m.Contents).OfType<FunctionCallContent>().LastOrDefault(c => c.CallId == callId)?.Name;
+    private static string? CallName(IEnumerable<ChatMessage> earlier, string callId) =>
+        earlier.SelectMany(m => m.Contents).OfType<FunctionCallContent>().LastOrDefault(c => c.CallId == callId)?.Name;
 
     private static string ResultText(object? result) => result switch
     {
@@ -149,7 +158,7 @@ internal sealed class PoolChatClient(UpstreamPool pool, string defaultModel) : I
     };
 
     /// <summary>Ollama's tool definition: {"type":"function","function":{name, description, parameters}}.</summary>
-    private static JsonElement Definition(AIFunction function)
+    private static JsonElement Definition(AIFunctionDeclaration function)
     {
         var definition = new JsonObject
         {
@@ -182,13 +191,17 @@ internal sealed class PoolChatClient(UpstreamPool pool, string defaultModel) : I
             }
         }
 
-        Set("temperature", (double?)options.Temperature, OllamaJsonContext.Default.Double);
-        Set("top_p", (double?)options.TopP, OllamaJsonContext.Default.Double);
+        Set("temperature", Exact(options.Temperature), OllamaJsonContext.Default.Double);
+        Set("top_p", Exact(options.TopP), OllamaJsonContext.Default.Double);
         Set("top_k", options.TopK, OllamaJsonContext.Default.Int32);
         Set("num_predict", options.MaxOutputTokens, OllamaJsonContext.Default.Int32);
         Set("seed", options.Seed, OllamaJsonContext.Default.Int64);
-        Set("frequency_penalty", (double?)options.FrequencyPenalty, OllamaJsonContext.Default.Double);
-        Set("presence_penalty", (double?)options.PresencePenalty, OllamaJsonContext.Default.Double);
+        Set("frequency_penalty", Exact(options.FrequencyPenalty), OllamaJsonContext.Default.Double);
+        Set("presence_penalty", Exact(options.PresencePenalty), OllamaJsonContext.Default.Double);
+        if (options.AdditionalProperties?.TryGetValue("num_ctx", out var context) == true && context is int or long)
+        {
+            Set("num_ctx", Convert.ToInt32(context, CultureInfo.InvariantCulture), OllamaJsonContext.Default.Int32);
+        }
         if (options.StopSequences is { Count: > 0 } stop)
         {
             sampling["stop"] = JsonSerializer.SerializeToElement(stop.ToList(), OllamaJsonContext.Default.ListString);
@@ -196,6 +209,9 @@ internal sealed class PoolChatClient(UpstreamPool pool, string defaultModel) : I
 
         return sampling.Count > 0 ? sampling : null;
     }
+
+    /// <summary>0.2f as 0.2, not 0.20000000298023224: the float's shortest text, read as a double.</summary>
+    private static double? Exact(float? value) => value is { } v ? double.Parse(v.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : null;
 
     private static List<AIContent> Contents(OllamaChatResponse answer)
     {
@@ -212,10 +228,25 @@ internal sealed class PoolChatClient(UpstreamPool pool, string defaultModel) : I
 
         foreach (var call in answer.Message?.ToolCalls ?? [])
         {
-            var arguments = call.Function.Arguments.ValueKind == JsonValueKind.Object
-                ? call.Function.Arguments.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal)
+            // Arguments are an object on Ollama's wire; some models put a JSON string there instead.
+            var raw = call.Function.Arguments;
+            Exception? unreadable = null;
+            if (raw.ValueKind == JsonValueKind.String)
+            {
+                try
+                {
+                    raw = JsonDocument.Parse(raw.GetString()!).RootElement.Clone();
+                }
+                catch (JsonException e)
+                {
+                    unreadable = e;
+                }
+            }
+
+            var arguments = raw.ValueKind == JsonValueKind.Object
+                ? raw.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal)
                 : new Dictionary<string, object?>(StringComparer.Ordinal);
-            contents.Add(new FunctionCallContent(call.Id ?? "call_" + Guid.NewGuid().ToString("N")[..24], call.Function.Name, arguments));
+            contents.Add(new FunctionCallContent(call.Id ?? "call_" + Guid.NewGuid().ToString("N")[..24], call.Function.Name, arguments) { Exception = unreadable });
         }
 
         return contents;

@@ -115,13 +115,16 @@ public sealed class PoolChatClientTests
             Seed = 7,
             StopSequences = ["END"],
             ResponseFormat = ChatResponseFormat.ForJsonSchema(schema.RootElement.Clone()),
+            Instructions = "Be brief.",
         });
 
         Assert.Equal("Hello from the fake model", response.Text);
         Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
         var sent = fake.RequestsTo("/api/chat").Single().Json;
         var options = sent.GetProperty("options");
-        Assert.Equal(0.2, options.GetProperty("temperature").GetDouble(), 5);
+        Assert.Equal("0.2", options.GetProperty("temperature").GetRawText());
+        Assert.Equal(["system", "user"], sent.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()));
+        Assert.Equal("Be brief.", sent.GetProperty("messages")[0].GetProperty("content").GetString());
         Assert.Equal(40, options.GetProperty("top_k").GetInt32());
         Assert.Equal(128, options.GetProperty("num_predict").GetInt32());
         Assert.Equal(7, options.GetProperty("seed").GetInt64());
@@ -141,5 +144,22 @@ public sealed class PoolChatClientTests
 
         Assert.Equal(404, error.StatusCode);
         Assert.Empty(fake.RequestsTo("/api/chat"));
+    }
+
+    [Fact]
+    public async Task ToolCallArgumentsSentAsAJsonString_AreRead()
+    {
+        await using var fake = await FakeOllama.StartAsync(Model);
+        fake.Script("/api/chat", _ => FakeReply.Json(FakeOllama.ChatLine(Model, "", done: true,
+            toolCallsJson: """[{"function":{"name":"calculator","arguments":"{\"expression\":\"1+1\"}"}}]""")));
+        await using var gateway = GatewayFactory.For(fake);
+        var client = new PoolChatClient(gateway.Service<UpstreamPool>(), Model);
+
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "add")]);
+
+        var call = response.Messages.Single().Contents.OfType<FunctionCallContent>().Single();
+        Assert.Equal("1+1", ((JsonElement)call.Arguments!["expression"]!).GetString());
+        Assert.Null(call.Exception);
+        Assert.Equal(ChatFinishReason.ToolCalls, response.FinishReason);
     }
 }

@@ -204,6 +204,75 @@ public sealed class ToolLoopTests
     }
 
     [Fact]
+    public async Task LooseArguments_NumbersAsStringsAndWholeDoubles_AreCoercedToTheSchemasTypes()
+    {
+        var model = new ScriptedChatClient(
+            _ => Calls(("1", "to_fahrenheit", new() { ["celsius"] = "18" }), ("2", "repeat", new() { ["times"] = 3.0 })),
+            _ => Answer("ok"));
+        var client = new ToolInvokingChatClient(model, new ToolLoopOptions());
+
+        var response = await client.GetResponseAsync(Question, Options(ToFahrenheit(), AIFunctionFactory.Create((int times) => new string('x', times), "repeat")));
+
+        Assert.Equal(["64.4", "xxx"], Results(response).Select(r => r.Result?.ToString()));
+    }
+
+    [Fact]
+    public async Task SynchronousTools_RunInParallelAndOneThatIgnoresItsTokenStillTimesOut()
+    {
+        using var both = new Barrier(2);
+        using var stuck = new ManualResetEventSlim();
+        string Meet(string who) => both.SignalAndWait(TimeSpan.FromSeconds(10)) ? who : "alone";
+        var model = new ScriptedChatClient(
+            _ => Calls(("a", "meet", new() { ["who"] = "a" }), ("b", "meet", new() { ["who"] = "b" }), ("c", "stuck", [])),
+            _ => Answer("ok"));
+        var client = new ToolInvokingChatClient(model, new ToolLoopOptions { ToolTimeout = TimeSpan.FromMilliseconds(500) });
+        try
+        {
+            var response = await client.GetResponseAsync(Question, Options(
+                AIFunctionFactory.Create(Meet, "meet"),
+                AIFunctionFactory.Create(() => stuck.Wait(TimeSpan.FromSeconds(30)), "stuck")));
+
+            Assert.Equal(["a", "b", "Error: 'stuck' did not finish within 0.5 s."], Results(response).Select(r => r.Result?.ToString()));
+        }
+        finally
+        {
+            stuck.Set();
+        }
+    }
+
+    [Fact]
+    public async Task ToolsOwnCancellation_IsAFailedCallNotTheRequestsEnd()
+    {
+        var model = new ScriptedChatClient(_ => Calls(("1", "flaky", [])), _ => Answer("recovered"));
+        var client = new ToolInvokingChatClient(model, new ToolLoopOptions());
+
+        var response = await client.GetResponseAsync(Question, Options(
+            AIFunctionFactory.Create(string () => throw new TaskCanceledException("the tool's HTTP call timed out"), "flaky")));
+
+        Assert.Equal("Error: 'flaky' failed.", Results(response).Single().Result);
+        Assert.Equal("recovered", response.Text);
+    }
+
+    [Fact]
+    public async Task RequiredToolMode_HoldsForTheFirstTurnOnly_AndInformationalCallsAreNotRun()
+    {
+        var ran = 0;
+        var model = new ScriptedChatClient(
+            _ => new ChatResponse(new ChatMessage(ChatRole.Assistant, [
+                new FunctionCallContent("1", "count"), new FunctionCallContent("2", "count") { InformationalOnly = true }])),
+            _ => Answer("done"));
+        var client = new ToolInvokingChatClient(model, new ToolLoopOptions());
+        var options = Options(AIFunctionFactory.Create(() => Interlocked.Increment(ref ran), "count"));
+        options.ToolMode = ChatToolMode.RequireAny;
+
+        await client.GetResponseAsync(Question, options);
+
+        Assert.Equal(1, ran);
+        Assert.IsType<RequiredChatToolMode>(model.Turns[0].Options?.ToolMode);
+        Assert.Equal(ChatToolMode.Auto, model.Turns[1].Options?.ToolMode);
+    }
+
+    [Fact]
     public async Task Pipeline_FirstUseIsTheOutermost()
     {
         var order = new List<string>();
