@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using SutazAi.Agents.Runtime;
 using SutazAi.Gateway.Errors;
@@ -15,6 +16,57 @@ internal sealed class AgentRunner(UpstreamPool pool, ToolCatalog catalog)
 {
     public async Task<(ChatResponse Response, TimeSpan Duration)> RunAsync(AgentRecord agent, IReadOnlyList<ChatMessage> conversation,
         CancellationToken cancellationToken)
+    {
+        var (client, messages, options, limit) = Prepare(agent, conversation);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(limit);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await client.GetResponseAsync(messages, options, timeout.Token).ConfigureAwait(false);
+            return (response, Stopwatch.GetElapsedTime(started));
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw TimedOut(agent, limit);
+        }
+        catch (ToolLoopException e)
+        {
+            throw Stopped(agent, e);
+        }
+    }
+
+    /// <summary>The same run, streamed: the model's updates, the tool calls and their results as they happen.</summary>
+    public async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(AgentRecord agent, IReadOnlyList<ChatMessage> conversation,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (client, messages, options, limit) = Prepare(agent, conversation);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(limit);
+        await using var updates = client.GetStreamingResponseAsync(messages, options, timeout.Token).GetAsyncEnumerator(timeout.Token);
+        while (true)
+        {
+            try
+            {
+                if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield break;
+                }
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw TimedOut(agent, limit);
+            }
+            catch (ToolLoopException e)
+            {
+                throw Stopped(agent, e);
+            }
+
+            yield return updates.Current;
+        }
+    }
+
+    private (IChatClient Client, List<ChatMessage> Messages, ChatOptions Options, TimeSpan Limit) Prepare(AgentRecord agent, IReadOnlyList<ChatMessage> conversation)
     {
         var config = agent.Definition.Config!;
         var client = new ChatPipeline(new PoolChatClient(pool, config.ModelName!))
@@ -33,23 +85,12 @@ internal sealed class AgentRunner(UpstreamPool pool, ToolCatalog catalog)
             Temperature = (float?)config.Temperature,
             MaxOutputTokens = config.MaxTokens,
         };
-
-        var limit = TimeSpan.FromSeconds(config.TimeoutSeconds ?? AgentRules.DefaultTimeoutSeconds);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(limit);
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var response = await client.GetResponseAsync(messages, options, timeout.Token).ConfigureAwait(false);
-            return (response, Stopwatch.GetElapsedTime(started));
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw new GatewayException(ErrorKind.AgentTimeout, $"agent '{agent.Name}' did not finish within {limit.TotalSeconds:0} s");
-        }
-        catch (ToolLoopException e)
-        {
-            throw new GatewayException(ErrorKind.AgentFailed, $"agent '{agent.Name}' stopped: {e.Message}");
-        }
+        return (client, messages, options, TimeSpan.FromSeconds(config.TimeoutSeconds ?? AgentRules.DefaultTimeoutSeconds));
     }
+
+    private static GatewayException TimedOut(AgentRecord agent, TimeSpan limit) =>
+        new(ErrorKind.AgentTimeout, $"agent '{agent.Name}' did not finish within {limit.TotalSeconds:0} s");
+
+    private static GatewayException Stopped(AgentRecord agent, ToolLoopException e) =>
+        new(ErrorKind.AgentFailed, $"agent '{agent.Name}' stopped: {e.Message}");
 }

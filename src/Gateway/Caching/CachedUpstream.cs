@@ -6,13 +6,21 @@ namespace SutazAi.Gateway.Caching;
 
 /// <summary>
 /// The non-streamed upstream calls every surface shares, through the response cache: a hit answers without any
-/// upstream call; a miss calls the pool and stores the upstream's answer when the request is cacheable.
+/// upstream call; a miss calls the pool and stores the upstream's answer when the request is cacheable. A chat for
+/// an "agent:" model runs that agent instead.
 /// </summary>
-internal sealed class CachedUpstream(UpstreamPool pool, ResponseCache cache)
+internal sealed class CachedUpstream(UpstreamPool pool, ResponseCache cache, Agents.AgentChat agents)
 {
     /// <summary>A finished chat: the upstream's own bytes (for the Ollama surface) and the parsed answer.</summary>
     public async Task<(byte[] Raw, OllamaChatResponse Answer, bool Cached)> ChatAsync(OllamaChatRequest request, CancellationToken cancellationToken)
     {
+        if (Agents.AgentChat.IsAgentModel(request.Model, out _))
+        {
+            // An agent model runs the agent (never cached: its tools may see a different world each time).
+            var reply = await agents.CompleteAsync(request, cancellationToken).ConfigureAwait(false);
+            return (JsonSerializer.SerializeToUtf8Bytes(reply, OllamaJsonContext.Default.OllamaChatResponse), reply, false);
+        }
+
         var key = cache.ChatKey(request);
         if (await cache.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } hit)
         {

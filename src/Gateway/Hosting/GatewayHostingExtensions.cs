@@ -32,6 +32,7 @@ internal static class GatewayHostingExtensions
         services.TryAddSingleton<ModelDirectory>();
         services.TryAddSingleton<Agents.ToolCatalog>();
         services.TryAddSingleton<Agents.AgentRunner>();
+        services.TryAddSingleton<Agents.AgentChat>();
         services.TryAddSingleton<Storage.Agents.AgentStore>();
         services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section)
             .Configure<IConfiguration>((options, configuration) => options.RedisConfiguration = configuration.GetConnectionString("Redis"))

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
+using SutazAi.Gateway.Agents;
 using SutazAi.Gateway.Caching;
 using SutazAi.Gateway.Endpoints.Ollama;
 using SutazAi.Gateway.Errors;
@@ -178,12 +179,31 @@ internal static class SutazApi
     }
 
     private static async Task<EmptyHttpResult> ChatStreamAsync(HttpContext context, UpstreamPool pool, ResponseCache cache, OllamaRequestRules rules,
-        IOptions<GatewayOptions> gateway, GatewayMetrics metrics, TimeProvider time)
+        IOptions<GatewayOptions> gateway, GatewayMetrics metrics, AgentChat agents, TimeProvider time)
     {
         var request = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.SutazChatRequest).ConfigureAwait(false);
         var (ollama, body) = SutazChat.ToOllama(request, gateway.Value, rules, stream: true);
         var model = ollama.Model!;
         var ct = context.RequestAborted;
+        if (AgentChat.IsAgentModel(model, out _))
+        {
+            var agent = await agents.ResolveAsync(model, ct).ConfigureAwait(false);
+            using var stream = ResponseStreamWriter.StartSse(context.Response);
+            try
+            {
+                await foreach (var chunk in agents.StreamAsync(agent, ollama, ct).ConfigureAwait(false))
+                {
+                    await (chunk.Done ? WriteFinishAsync(stream, chunk, ct) : WriteTokenAsync(stream, chunk, ct)).ConfigureAwait(false);
+                }
+            }
+            catch (GatewayException error)
+            {
+                await WriteStreamErrorAsync(stream, error, ct).ConfigureAwait(false);
+            }
+
+            return TypedResults.Empty;
+        }
+
         var key = cache.ChatKey(ollama);
         if (await cache.GetAsync(key, ct).ConfigureAwait(false) is { } stored)
         {

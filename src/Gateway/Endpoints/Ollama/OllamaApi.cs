@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
+using SutazAi.Gateway.Agents;
 using SutazAi.Gateway.Caching;
 using SutazAi.Gateway.Errors;
 using SutazAi.Gateway.Observability;
@@ -55,12 +56,18 @@ internal static class OllamaApi
         TypedResults.Ok(new OllamaModelList { Models = [.. await pool.RunningModelsAsync(cancellationToken).ConfigureAwait(false)] });
 
     private static async Task<EmptyHttpResult> ChatAsync(HttpContext context, UpstreamPool pool, CachedUpstream cached, ResponseCache cache,
-        OllamaRequestRules rules, GatewayMetrics metrics)
+        OllamaRequestRules rules, GatewayMetrics metrics, AgentChat agents)
     {
         var request = await RequestBody.ReadAsync(context.Request, OllamaJsonContext.Default.OllamaChatRequest, allowFormContentType: true).ConfigureAwait(false);
         rules.Apply(request);
         var streaming = request.Stream ?? true;
         var ct = context.RequestAborted;
+        if (streaming && AgentChat.IsAgentModel(request.Model, out _))
+        {
+            await StreamAgentAsync(context, agents, request, ct).ConfigureAwait(false);
+            return TypedResults.Empty;
+        }
+
         if (!streaming)
         {
             var (raw, answer, hit) = await cached.ChatAsync(request, ct).ConfigureAwait(false);
@@ -112,6 +119,24 @@ internal static class OllamaApi
         var body = JsonSerializer.SerializeToUtf8Bytes(request, OllamaJsonContext.Default.OllamaGenerateRequest);
         await ForwardGenerationAsync(context, pool, metrics, cache, key, UpstreamRequest.Post("api/generate", request.Model, body, streaming)).ConfigureAwait(false);
         return TypedResults.Empty;
+    }
+
+    /// <summary>An agent's answer as NDJSON chunks; after the first byte a failure is one {"error"} line, without done:true.</summary>
+    private static async Task StreamAgentAsync(HttpContext context, AgentChat agents, OllamaChatRequest request, CancellationToken ct)
+    {
+        var agent = await agents.ResolveAsync(request.Model!, ct).ConfigureAwait(false);
+        using var writer = ResponseStreamWriter.StartNdjson(context.Response);
+        try
+        {
+            await foreach (var chunk in agents.StreamAsync(agent, request, ct).ConfigureAwait(false))
+            {
+                await writer.WriteRawAsync(JsonSerializer.SerializeToUtf8Bytes(chunk, OllamaJsonContext.Default.OllamaChatResponse), appendNewline: true, ct).ConfigureAwait(false);
+            }
+        }
+        catch (GatewayException error)
+        {
+            await writer.WriteRawAsync(ErrorResponses.OllamaLine(error), appendNewline: false, ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>A cached final answer holds the whole text and done:true: on its own it is a complete NDJSON stream.</summary>

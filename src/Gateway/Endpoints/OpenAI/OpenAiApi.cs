@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SutazAi.Gateway.Endpoints.Ollama;
+using SutazAi.Gateway.Agents;
 using SutazAi.Gateway.Caching;
 using SutazAi.Gateway.Errors;
 using SutazAi.Gateway.Hosting;
@@ -41,7 +42,7 @@ internal static class OpenAiApi
     }
 
     private static async Task<EmptyHttpResult> ChatAsync(HttpContext context, UpstreamPool pool, CachedUpstream cached, ResponseCache cache,
-        OllamaRequestRules rules, GatewayMetrics metrics, IOptions<GatewayOptions> gateway, TimeProvider time)
+        OllamaRequestRules rules, GatewayMetrics metrics, IOptions<GatewayOptions> gateway, AgentChat agents, TimeProvider time)
     {
         var request = await RequestBody.ReadAsync(context.Request, OpenAiJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
         var ollama = ChatCompletionTranslator.ToOllama(request, rules);
@@ -59,6 +60,12 @@ internal static class OpenAiApi
             }
 
             await context.Response.WriteAsJsonAsync(mapper.Complete(answer), OpenAiJsonContext.Default.ChatCompletionResponse, contentType: null, ct).ConfigureAwait(false);
+            return TypedResults.Empty;
+        }
+
+        if (AgentChat.IsAgentModel(model, out _))
+        {
+            await StreamAgentAsync(context, agents, ollama, mapper, request.StreamOptions?.IncludeUsage == true, metrics, ct).ConfigureAwait(false);
             return TypedResults.Empty;
         }
 
@@ -119,6 +126,46 @@ internal static class OpenAiApi
         }
 
         return TypedResults.Empty;
+    }
+
+    /// <summary>An agent's answer as chat completion chunks: role, content (tool progress as reasoning when asked), finish, usage, [DONE].</summary>
+    private static async Task StreamAgentAsync(HttpContext context, AgentChat agents, OllamaChatRequest ollama, ChatCompletionMapper mapper,
+        bool includeUsage, GatewayMetrics metrics, CancellationToken ct)
+    {
+        var agent = await agents.ResolveAsync(ollama.Model!, ct).ConfigureAwait(false);
+        using var writer = ResponseStreamWriter.StartSse(context.Response);
+        try
+        {
+            await writer.WriteSseAsync(mapper.RoleChunk(), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
+            OllamaChatResponse? final = null;
+            await foreach (var chunk in agents.StreamAsync(agent, ollama, ct).ConfigureAwait(false))
+            {
+                if (chunk.Done)
+                {
+                    final = chunk;
+                    continue;
+                }
+
+                foreach (var delta in mapper.Deltas(chunk))
+                {
+                    await writer.WriteSseAsync(delta, OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
+                }
+            }
+
+            metrics.Tokens(ollama.Model!, final!.PromptEvalCount, final.EvalCount);
+            await writer.WriteSseAsync(mapper.FinishChunk(final), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
+            if (includeUsage)
+            {
+                await writer.WriteSseAsync(mapper.UsageChunk(final), OpenAiJsonContext.Default.ChatCompletionChunk, ct).ConfigureAwait(false);
+            }
+
+            await writer.WriteDoneAsync(ct).ConfigureAwait(false);
+        }
+        catch (GatewayException error)
+        {
+            // Headers are gone: one error event, then the stream ends without [DONE].
+            await writer.WriteRawAsync(ErrorResponses.OpenAiSseEvent(error), appendNewline: false, ct).ConfigureAwait(false);
+        }
     }
 
     private static async Task<Ok<EmbeddingResponse>> EmbeddingsAsync(HttpContext context, CachedUpstream cached, OllamaRequestRules rules, GatewayMetrics metrics)
