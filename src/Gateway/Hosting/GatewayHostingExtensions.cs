@@ -33,6 +33,7 @@ internal static class GatewayHostingExtensions
         services.TryAddSingleton<Agents.ToolCatalog>();
         services.TryAddSingleton<Agents.AgentRunner>();
         services.TryAddSingleton<Agents.AgentChat>();
+        services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section);
         services.TryAddSingleton<Storage.Agents.AgentStore>();
         services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section)
             .Configure<IConfiguration>((options, configuration) => options.RedisConfiguration = configuration.GetConnectionString("Redis"))
@@ -54,6 +55,9 @@ internal static class GatewayHostingExtensions
         services.AddHostedService<UpstreamHealthMonitor>();
         builder.AddStorage();
         builder.AddTaskQueue();
+
+        // After the store's initializer: with the database up, agent files are loaded before the gateway serves.
+        services.AddHostedService<Agents.AgentFileLoader>();
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) => ApplyLimits(kestrel, limits.Value));
         return builder;

@@ -1,0 +1,10 @@
+namespace SutazAi.Gateway.Hosting;
+
+/// <summary>Agents (section <c>Agents</c>).</summary>
+internal sealed class AgentOptions
+{
+    public const string Section = "Agents";
+
+    /// <summary>A folder of agent definitions in YAML (*.yaml, *.yml) loaded at start; none when unset.</summary>
+    public string? Directory { get; set; }
+}
