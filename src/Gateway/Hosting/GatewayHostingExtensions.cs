@@ -56,6 +56,8 @@ internal static class GatewayHostingExtensions
         builder.AddStorage();
         builder.AddTaskQueue();
 
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Tasks.ITaskHandler, Agents.AgentRunTaskHandler>());
+
         // After the store's initializer: with the database up, agent files are loaded before the gateway serves.
         services.AddHostedService<Agents.AgentFileLoader>();
 
@@ -78,6 +80,7 @@ internal static class GatewayHostingExtensions
         app.MapCacheApi();
         app.MapToolApi();
         app.MapAgentApi();
+        app.MapAgentExecutionApi();
         return app;
     }
 

@@ -177,6 +177,7 @@ internal static class AgentApi
         {
             ["self"] = $"/api/v1/agents/{agent.Id}",
             ["invoke"] = $"/api/v1/agents/{agent.Id}/invoke",
+            ["execute"] = $"/api/v1/agents/{agent.Id}/execute",
             ["health"] = $"/api/v1/agents/{agent.Id}/health",
         },
     };

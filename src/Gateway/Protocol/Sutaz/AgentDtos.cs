@@ -94,3 +94,38 @@ internal sealed class AgentHealthView
     [JsonPropertyName("model_available")] public bool ModelAvailable { get; set; }
     [JsonPropertyName("tools")] public Dictionary<string, bool> Tools { get; set; } = [];
 }
+
+/// <summary>POST /api/v1/agents/{id}/execute (seed 003).</summary>
+internal sealed class AgentExecuteRequest
+{
+    [JsonPropertyName("task")] public string? Task { get; set; }
+    [JsonPropertyName("context")] public JsonElement? Context { get; set; }
+    [JsonPropertyName("execution_mode")] public string? ExecutionMode { get; set; }
+    [JsonPropertyName("streaming")] public bool? Streaming { get; set; }
+    [JsonPropertyName("checkpoint_enabled")] public bool? CheckpointEnabled { get; set; }
+}
+
+internal sealed class AgentExecutionView
+{
+    [JsonPropertyName("execution_id")] public string ExecutionId { get; set; } = "";
+    [JsonPropertyName("agent_id")] public string AgentId { get; set; } = "";
+    [JsonPropertyName("status")] public string Status { get; set; } = "";
+    [JsonPropertyName("progress")] public int Progress { get; set; }
+    [JsonPropertyName("attempts")] public int Attempts { get; set; }
+    [JsonPropertyName("result"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public JsonElement? Result { get; set; }
+    [JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Error { get; set; }
+    [JsonPropertyName("created_at")] public DateTimeOffset CreatedAt { get; set; }
+    [JsonPropertyName("updated_at")] public DateTimeOffset UpdatedAt { get; set; }
+    [JsonPropertyName("completed_at")] public DateTimeOffset? CompletedAt { get; set; }
+    [JsonPropertyName("monitoring")] public Dictionary<string, string> Monitoring { get; set; } = [];
+}
+
+/// <summary>One event of an execution's stream (seed 003 types: status, progress, tool_call, tool_result, reasoning, completion, error).</summary>
+internal sealed class AgentStreamEvent
+{
+    [JsonPropertyName("type")] public string Type { get; set; } = "";
+    [JsonPropertyName("execution_id")] public string ExecutionId { get; set; } = "";
+    [JsonPropertyName("sequence")] public int Sequence { get; set; }
+    [JsonPropertyName("data"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public JsonElement? Data { get; set; }
+    [JsonPropertyName("timestamp")] public DateTimeOffset Timestamp { get; set; }
+}

@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using SutazAi.Gateway.Agents;
+using SutazAi.Gateway.Errors;
+using SutazAi.Gateway.Hosting;
+using SutazAi.Gateway.Protocol.Sutaz;
+using SutazAi.Gateway.Storage.Agents;
+using SutazAi.Gateway.Storage.Tasks;
+using SutazAi.Gateway.Streaming;
+using SutazAi.Gateway.Tasks;
+using TaskStatus = SutazAi.Gateway.Storage.Tasks.TaskStatus;
+
+namespace SutazAi.Gateway.Endpoints.Admin;
+
+/// <summary>
+/// Agent executions (seed 003): an execution is a durable agent_run task, so it survives restarts and runs on any
+/// replica; its status and result are the task's, and its SSE stream is the task's events in seed 003's types.
+/// </summary>
+internal static class AgentExecutionApi
+{
+    public static RouteGroupBuilder MapAgentExecutionApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/agents/{id}").WithTags("Agents");
+        group.MapPost("/execute", ExecuteAsync).WithName("AgentExecute");
+        group.MapGet("/executions/{executionId}", GetAsync).WithName("AgentExecutionGet");
+        group.MapPost("/executions/{executionId}/cancel", CancelAsync).WithName("AgentExecutionCancel");
+        group.MapGet("/stream/{executionId}", StreamAsync).WithName("AgentExecutionStream");
+        return group;
+    }
+
+    private static async Task<Accepted<Envelope<AgentExecutionView>>> ExecuteAsync(HttpContext context, string id, AgentStore agents, ITaskStore tasks,
+        TaskSignal signal, IOptions<TaskQueueOptions> options, TimeProvider time)
+    {
+        var request = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.AgentExecuteRequest).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(request.Task))
+        {
+            throw GatewayException.Invalid("task is required", "task");
+        }
+
+        if (request.ExecutionMode is not (null or "async"))
+        {
+            throw GatewayException.Invalid("execution_mode must be async (use POST /api/v1/agents/{id}/invoke for a synchronous answer)", "execution_mode");
+        }
+
+        var agent = await FindAgentAsync(agents, id, context.RequestAborted).ConfigureAwait(false);
+        var payload = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
+        {
+            ["agent_id"] = JsonSerializer.SerializeToElement(agent.Id, SutazJsonContext.Default.String),
+            ["task"] = JsonSerializer.SerializeToElement(request.Task, SutazJsonContext.Default.String),
+        };
+        if (request.Context is { ValueKind: not JsonValueKind.Null } executionContext)
+        {
+            payload["context"] = executionContext;
+        }
+
+        var created = await tasks.EnqueueAsync(new NewTask(AgentRunTaskHandler.Type,
+            JsonSerializer.Serialize(payload, SutazJsonContext.Default.DictionaryStringJsonElement), 5, options.Value.MaxAttempts, null),
+            context.RequestAborted).ConfigureAwait(false);
+        signal.Notify();
+        var view = View(agent, created.Task!);
+        return TypedResults.Accepted(view.Monitoring["status_url"], Envelope.Success(context, view, time));
+    }
+
+    private static async Task<Ok<Envelope<AgentExecutionView>>> GetAsync(HttpContext context, string id, string executionId, AgentStore agents,
+        ITaskStore tasks, TimeProvider time)
+    {
+        var (agent, task) = await FindAsync(agents, tasks, id, executionId, context.RequestAborted).ConfigureAwait(false);
+        return TypedResults.Ok(Envelope.Success(context, View(agent, task), time));
+    }
+
+    private static async Task<Results<Ok<Envelope<AgentExecutionView>>, Accepted<Envelope<AgentExecutionView>>>> CancelAsync(HttpContext context, string id,
+        string executionId, AgentStore agents, ITaskStore tasks, TimeProvider time)
+    {
+        var (agent, _) = await FindAsync(agents, tasks, id, executionId, context.RequestAborted).ConfigureAwait(false);
+        var outcome = await tasks.CancelAsync(executionId, context.RequestAborted).ConfigureAwait(false);
+        var task = (await tasks.GetAsync(executionId, context.RequestAborted).ConfigureAwait(false))!;
+        return outcome switch
+        {
+            CancelOutcome.Cancelled => TypedResults.Ok(Envelope.Success(context, View(agent, task), time)),
+            CancelOutcome.Requested => TypedResults.Accepted((string?)null, Envelope.Success(context, View(agent, task), time)),
+            _ => throw new GatewayException(ErrorKind.Conflict, $"the execution is already {task.Status}"),
+        };
+    }
+
+    /// <summary>SSE: the stored events first (a late subscriber misses nothing), then live ones, ending after completion or error.</summary>
+    private static async Task<EmptyHttpResult> StreamAsync(HttpContext context, string id, string executionId, AgentStore agents, ITaskStore tasks,
+        IOptions<TaskQueueOptions> options, TimeProvider time)
+    {
+        var ct = context.RequestAborted;
+        await FindAsync(agents, tasks, id, executionId, ct).ConfigureAwait(false);
+        var after = int.TryParse(context.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var resume) ? resume : 0;
+        using var writer = ResponseStreamWriter.StartSse(context.Response);
+        await foreach (var e in TaskEventFeed.FollowAsync(tasks, executionId, after, options.Value.EventPollInterval, time, ct).ConfigureAwait(false))
+        {
+            var (type, data) = Translate(e);
+            if (type == "completion" && await tasks.GetAsync(executionId, ct).ConfigureAwait(false) is { Result: { } result })
+            {
+                // The completion carries the run's result (stored on the task, not on its event).
+                data = JsonDocument.Parse(result).RootElement.Clone();
+            }
+
+            var streamed = new AgentStreamEvent { Type = type, ExecutionId = executionId, Sequence = e.Seq, Data = data, Timestamp = e.CreatedAt };
+            await writer.WriteSseEventAsync(e.Seq.ToString(CultureInfo.InvariantCulture), type, streamed, SutazJsonContext.Default.AgentStreamEvent, ct)
+                .ConfigureAwait(false);
+        }
+
+        return TypedResults.Empty;
+    }
+
+    /// <summary>The queue's event types in seed 003's vocabulary.</summary>
+    private static (string Type, JsonElement? Data) Translate(TaskEventView e) => e.Type switch
+    {
+        "queued" or "started" or "retrying" or "released" or "cancelled" => ("status", Status(e.Type switch
+        {
+            "started" => "running",
+            "released" => "queued",
+            var other => other,
+        }, e.Data)),
+        "completed" => ("completion", e.Data),
+        "failed" => ("error", e.Data),
+        var other => (other, e.Data),
+    };
+
+    private static JsonElement Status(string status, JsonElement? detail)
+    {
+        var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal) { ["status"] = JsonSerializer.SerializeToElement(status, SutazJsonContext.Default.String) };
+        if (detail is { ValueKind: JsonValueKind.Object } details)
+        {
+            foreach (var property in details.EnumerateObject())
+            {
+                fields[property.Name] = property.Value;
+            }
+        }
+
+        return JsonSerializer.SerializeToElement(fields, SutazJsonContext.Default.DictionaryStringJsonElement);
+    }
+
+    private static AgentExecutionView View(AgentRecord agent, TaskRecord task) => new()
+    {
+        ExecutionId = task.Id,
+        AgentId = agent.Id,
+        Status = task.Status,
+        Progress = task.Status switch
+        {
+            TaskStatus.Queued => 0,
+            TaskStatus.Running => 50,
+            _ => 100,
+        },
+        Attempts = task.Attempts,
+        Result = task.Result is null ? null : JsonDocument.Parse(task.Result).RootElement.Clone(),
+        Error = task.Status == TaskStatus.Failed ? task.LastError : null,
+        CreatedAt = task.CreatedAt,
+        UpdatedAt = task.UpdatedAt,
+        CompletedAt = task.CompletedAt,
+        Monitoring = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["status_url"] = $"/api/v1/agents/{agent.Id}/executions/{task.Id}",
+            ["stream_url"] = $"/api/v1/agents/{agent.Id}/stream/{task.Id}",
+            ["cancel_url"] = $"/api/v1/agents/{agent.Id}/executions/{task.Id}/cancel",
+        },
+    };
+
+    private static async Task<AgentRecord> FindAgentAsync(AgentStore agents, string id, CancellationToken cancellationToken) =>
+        (id.Length <= 64 ? await agents.FindAsync(id, cancellationToken).ConfigureAwait(false) : null)
+        ?? throw new GatewayException(ErrorKind.AgentNotFound, "agent not found");
+
+    /// <summary>The execution, only under its own agent: another agent's execution id is not found here.</summary>
+    private static async Task<(AgentRecord Agent, TaskRecord Task)> FindAsync(AgentStore agents, ITaskStore tasks, string id, string executionId,
+        CancellationToken cancellationToken)
+    {
+        var agent = await FindAgentAsync(agents, id, cancellationToken).ConfigureAwait(false);
+        var task = executionId.Length == 32 && executionId.All(char.IsAsciiHexDigitLower)
+            ? await tasks.GetAsync(executionId, cancellationToken).ConfigureAwait(false)
+            : null;
+        return task is not null && task.TaskType == AgentRunTaskHandler.Type
+            && JsonDocument.Parse(task.Payload).RootElement.GetProperty("agent_id").GetString() == agent.Id
+            ? (agent, task)
+            : throw new GatewayException(ErrorKind.NotFound, "execution not found");
+    }
+}

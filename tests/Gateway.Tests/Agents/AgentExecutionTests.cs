@@ -1,0 +1,116 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using SutazAi.Gateway.Tests.Infrastructure;
+using SutazAi.TestKit;
+
+namespace SutazAi.Gateway.Tests.Agents;
+
+/// <summary>Agent executions: a durable task with the run's tool calls and results as stored events, streamed in seed 003's types.</summary>
+public sealed class AgentExecutionTests
+{
+    private const string Model = "llama3:latest";
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static async Task<(FakeOllama Fake, GatewayFactory Gateway, string AgentId)> StartAsync(Dictionary<string, string?>? settings = null)
+    {
+        var fake = await FakeOllama.StartAsync(Model);
+        fake.Script("/api/chat", request =>
+        {
+            var answered = request.Json.GetProperty("messages").EnumerateArray().Any(m => m.GetProperty("role").GetString() == "tool");
+            return FakeReply.Ndjson(answered
+                ? [FakeOllama.ChatLine(Model, "It is 42."), FakeOllama.ChatLine(Model, "", done: true, promptEval: 30, eval: 4)]
+                : [FakeOllama.ChatLine(Model, "", done: true, toolCallsJson: """[{"function":{"name":"calculator","arguments":{"expression":"6*7"}}}]""",
+                    promptEval: 20, eval: 5)]);
+        });
+        settings ??= [];
+        settings["Tasks:PollInterval"] = "00:00:00.050";
+        settings["Tasks:EventPollInterval"] = "00:00:00.020";
+        var gateway = new GatewayFactory([fake.BaseUri], settings);
+        var created = await gateway.Client().PostAsync("/api/v1/agents", Json("""{"name":"math","config":{"model_name":"llama3:latest","tools":["calculator"]}}"""));
+        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetProperty("agent_id").GetString()!;
+        return (fake, gateway, id);
+    }
+
+    private static List<(string Event, JsonElement Data)> Events(string sse) =>
+        [.. sse.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(block => block.Split('\n'))
+            .Where(lines => lines.Any(l => l.StartsWith("event: ", StringComparison.Ordinal)))
+            .Select(lines => (lines.First(l => l.StartsWith("event: ", StringComparison.Ordinal))["event: ".Length..],
+                JsonDocument.Parse(lines.First(l => l.StartsWith("data: ", StringComparison.Ordinal))["data: ".Length..]).RootElement))];
+
+    [Fact]
+    public async Task Execute_RunsAsADurableTask_AndItsStreamShowsEveryStep()
+    {
+        var (fake, gateway, agentId) = await StartAsync();
+        await using var ownedFake = fake;
+        await using var ownedGateway = gateway;
+        var client = gateway.Client(TimeSpan.FromSeconds(30));
+
+        var accepted = await client.PostAsync("/api/v1/agents/math/execute",
+            Json("""{"task":"What is 6 times 7?","context":{"unit":"none"},"execution_mode":"async","streaming":true}"""));
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var execution = JsonDocument.Parse(await accepted.Content.ReadAsStringAsync()).RootElement.GetProperty("data");
+        var executionId = execution.GetProperty("execution_id").GetString()!;
+        Assert.Equal("queued", execution.GetProperty("status").GetString());
+        Assert.Equal(0, execution.GetProperty("progress").GetInt32());
+        var streamUrl = execution.GetProperty("monitoring").GetProperty("stream_url").GetString()!;
+        Assert.Equal($"/api/v1/agents/{agentId}/stream/{executionId}", streamUrl);
+
+        var events = Events(await client.GetStringAsync(streamUrl));
+
+        Assert.Equal(["status", "status", "progress", "tool_call", "tool_result", "completion"], events.Select(e => e.Event));
+        Assert.Equal("queued", events[0].Data.GetProperty("data").GetProperty("status").GetString());
+        Assert.Equal("running", events[1].Data.GetProperty("data").GetProperty("status").GetString());
+        Assert.Equal("calculator", events[3].Data.GetProperty("data").GetProperty("name").GetString());
+        Assert.Equal("6*7", events[3].Data.GetProperty("data").GetProperty("arguments").GetProperty("expression").GetString());
+        Assert.Equal(events[3].Data.GetProperty("data").GetProperty("call_id").GetString(), events[4].Data.GetProperty("data").GetProperty("call_id").GetString());
+        Assert.False(events[4].Data.GetProperty("data").GetProperty("error").GetBoolean());
+        Assert.Equal("It is 42.", events[5].Data.GetProperty("data").GetProperty("response").GetString());
+        Assert.Equal(executionId, events[5].Data.GetProperty("execution_id").GetString());
+
+        var done = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/agents/{agentId}/executions/{executionId}")).RootElement.GetProperty("data");
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.Equal(100, done.GetProperty("progress").GetInt32());
+        Assert.Equal("It is 42.", done.GetProperty("result").GetProperty("response").GetString());
+        Assert.Equal(59, done.GetProperty("result").GetProperty("tokens_used").GetInt32());
+        var prompt = fake.RequestsTo("/api/chat")[0].Json.GetProperty("messages").EnumerateArray().Last().GetProperty("content").GetString()!;
+        Assert.StartsWith("What is 6 times 7?", prompt, StringComparison.Ordinal);
+        Assert.Contains("\"unit\":\"none\"", prompt, StringComparison.Ordinal);
+
+        // A late subscriber gets the same stored events, then the stream ends.
+        Assert.Equal(6, Events(await client.GetStringAsync(streamUrl)).Count);
+    }
+
+    [Fact]
+    public async Task Execute_BadRequestsAndForeignExecutions_AreRefused()
+    {
+        var (fake, gateway, _) = await StartAsync(new() { ["Tasks:Workers"] = "0" });
+        await using var ownedFake = fake;
+        await using var ownedGateway = gateway;
+        var client = gateway.Client();
+        await client.PostAsync("/api/v1/agents", Json("""{"name":"other","config":{"model_name":"llama3:latest"}}"""));
+
+        var noTask = await client.PostAsync("/api/v1/agents/math/execute", Json("""{"context":{}}"""));
+        var sync = await client.PostAsync("/api/v1/agents/math/execute", Json("""{"task":"x","execution_mode":"sync"}"""));
+        var unknownAgent = await client.PostAsync("/api/v1/agents/nobody/execute", Json("""{"task":"x"}"""));
+        var accepted = JsonDocument.Parse(await (await client.PostAsync("/api/v1/agents/math/execute", Json("""{"task":"x"}"""))).Content.ReadAsStringAsync());
+        var executionId = accepted.RootElement.GetProperty("data").GetProperty("execution_id").GetString()!;
+
+        Assert.Equal("task", JsonDocument.Parse(await noTask.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("details").GetProperty("field").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, sync.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknownAgent.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/v1/agents/other/executions/{executionId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/agents/math/executions/0123456789abcdef0123456789abcdef")).StatusCode);
+
+        // No worker here: the execution is still queued and is cancelled at once.
+        var cancelled = await client.PostAsync($"/api/v1/agents/math/executions/{executionId}/cancel", null);
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        Assert.Equal("cancelled", JsonDocument.Parse(await cancelled.Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetProperty("status").GetString());
+        var stream = Events(await client.GetStringAsync($"/api/v1/agents/math/stream/{executionId}"));
+        Assert.Equal("cancelled", stream[^1].Data.GetProperty("data").GetProperty("status").GetString());
+        Assert.Empty(fake.RequestsTo("/api/chat"));
+    }
+}
