@@ -7,17 +7,21 @@ namespace SutazAi.Gateway.Agents;
 /// The tools agents can be given, by name. An agent lists the names it may use; a request can only ever carry the
 /// tools of its agent (the tool loop runs nothing else).
 /// </summary>
-internal sealed class ToolCatalog
+internal sealed class ToolCatalog : IDisposable
 {
     private readonly Dictionary<string, AIFunction> _tools;
+    private readonly HttpFetch _fetch;
 
-    public ToolCatalog(TimeProvider time)
+    public ToolCatalog(TimeProvider time, Microsoft.Extensions.Options.IOptions<HttpFetchOptions> fetch)
     {
-        AIFunction[] tools = [BuiltInTools.Calculator(), BuiltInTools.DateTime(time)];
+        _fetch = new HttpFetch(fetch.Value);
+        AIFunction[] tools = [BuiltInTools.Calculator(), BuiltInTools.DateTime(time), _fetch.AsTool()];
         _tools = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
     }
 
     public IReadOnlyCollection<AIFunction> All => _tools.Values;
+
+    public void Dispose() => _fetch.Dispose();
 
     public bool Contains(string name) => _tools.ContainsKey(name);
 

@@ -30,6 +30,7 @@ internal static class GatewayHostingExtensions
         services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton<UpstreamPool>();
         services.TryAddSingleton<ModelDirectory>();
+        services.AddOptions<SutazAi.Plugins.Tools.HttpFetchOptions>().BindConfiguration("Tools:HttpFetch");
         services.TryAddSingleton<Agents.ToolCatalog>();
         services.TryAddSingleton<Agents.AgentRunner>();
         services.TryAddSingleton<Agents.AgentChat>();
