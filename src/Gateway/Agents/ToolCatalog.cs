@@ -11,17 +11,29 @@ internal sealed class ToolCatalog : IDisposable
 {
     private readonly Dictionary<string, AIFunction> _tools;
     private readonly HttpFetch _fetch;
+    private readonly HttpClient _search = new();
 
-    public ToolCatalog(TimeProvider time, Microsoft.Extensions.Options.IOptions<HttpFetchOptions> fetch)
+    public ToolCatalog(TimeProvider time, Microsoft.Extensions.Options.IOptions<HttpFetchOptions> fetch,
+        Microsoft.Extensions.Options.IOptions<WebSearchOptions> search)
     {
         _fetch = new HttpFetch(fetch.Value);
-        AIFunction[] tools = [BuiltInTools.Calculator(), BuiltInTools.DateTime(time), _fetch.AsTool()];
+        AIFunction[] tools =
+        [
+            BuiltInTools.Calculator(),
+            BuiltInTools.DateTime(time),
+            _fetch.AsTool(),
+            new WebSearch(search.Value, _search).AsTool(),
+        ];
         _tools = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
     }
 
     public IReadOnlyCollection<AIFunction> All => _tools.Values;
 
-    public void Dispose() => _fetch.Dispose();
+    public void Dispose()
+    {
+        _fetch.Dispose();
+        _search.Dispose();
+    }
 
     public bool Contains(string name) => _tools.ContainsKey(name);
 

@@ -31,6 +31,7 @@ internal static class GatewayHostingExtensions
         services.TryAddSingleton<UpstreamPool>();
         services.TryAddSingleton<ModelDirectory>();
         services.AddOptions<SutazAi.Plugins.Tools.HttpFetchOptions>().BindConfiguration("Tools:HttpFetch");
+        services.AddOptions<SutazAi.Plugins.Tools.WebSearchOptions>().BindConfiguration("Tools:WebSearch");
         services.TryAddSingleton<Agents.ToolCatalog>();
         services.TryAddSingleton<Agents.AgentRunner>();
         services.TryAddSingleton<Agents.AgentChat>();

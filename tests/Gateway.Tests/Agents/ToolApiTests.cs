@@ -15,7 +15,7 @@ public sealed class ToolApiTests
         var data = JsonDocument.Parse(await gateway.Client().GetStringAsync("/api/v1/tools")).RootElement.GetProperty("data");
 
         var tools = data.GetProperty("tools").EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!);
-        Assert.Equal(["calculator", "datetime", "http_fetch"], tools.Keys);
+        Assert.Equal(["calculator", "datetime", "http_fetch", "web_search"], tools.Keys);
         Assert.All(tools.Values, t => Assert.False(string.IsNullOrEmpty(t.GetProperty("description").GetString())));
         Assert.Equal("object", tools["calculator"].GetProperty("parameters").GetProperty("type").GetString());
         Assert.Equal("expression", tools["calculator"].GetProperty("parameters").GetProperty("required")[0].GetString());
