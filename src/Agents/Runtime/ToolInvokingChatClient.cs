@@ -39,6 +39,7 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
                 return response;
             }
 
+            StopAtLimit(iteration, added, usage);
             var results = await InvokeAsync(calls, turnOptions.Tools, cancellationToken).ConfigureAwait(false);
             CountErrors(results, ref errors);
             var toolMessage = new ChatMessage(ChatRole.Tool, [.. results.Select(r => r.Content)]);
@@ -70,6 +71,7 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
                 yield break;
             }
 
+            StopAtLimit(iteration, history, turn.Usage);
             var results = await InvokeAsync(calls, turnOptions.Tools, cancellationToken).ConfigureAwait(false);
             CountErrors(results, ref errors);
             var toolMessage = new ChatMessage(ChatRole.Tool, [.. results.Select(r => r.Content)]);
@@ -80,20 +82,26 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
         }
     }
 
-    /// <summary>The turn after the last allowed tool turn goes without tools, so the model has to answer.</summary>
-    private ChatOptions? TurnOptions(ChatOptions? requested, int iteration)
+    /// <summary>
+    /// RELIABILITY.md AG-01: a model still asking for tools after <see cref="ToolLoopOptions.MaxIterations"/> model
+    /// calls is stuck (the same call forever, or two tools in turn); the run ends as failed (max_tool_iterations),
+    /// with the transcript so far, rather than spending more.
+    /// </summary>
+    private void StopAtLimit(int iteration, IList<ChatMessage> transcript, UsageDetails? usage)
+    {
+        if (iteration + 1 >= _loop.MaxIterations)
+        {
+            throw new ToolLoopException(ToolLoopException.MaxToolIterations,
+                $"the model still asked for tools after {_loop.MaxIterations} calls", [.. transcript], usage);
+        }
+    }
+
+    /// <summary>"Call a tool" (RequireAny) holds for the first turn only; after its results the model must be free to answer.</summary>
+    private static ChatOptions? TurnOptions(ChatOptions? requested, int iteration)
     {
         if (requested?.Tools is not { Count: > 0 })
         {
             return requested;
-        }
-
-        if (iteration >= _loop.MaxIterations)
-        {
-            var final = requested.Clone();
-            final.Tools = null;
-            final.ToolMode = ChatToolMode.None;
-            return final;
         }
 
         if (iteration > 0 && requested.ToolMode is RequiredChatToolMode)
@@ -114,7 +122,7 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
         if (consecutive >= _loop.MaxConsecutiveErrors)
         {
             var last = results.Last(r => r.Failed);
-            throw new ToolLoopException($"tools failed in {consecutive} turns in a row; last: {last.Content.Result}");
+            throw new ToolLoopException(ToolLoopException.ConsecutiveToolErrors, $"tools failed in {consecutive} turns in a row; last: {last.Content.Result}");
         }
     }
 

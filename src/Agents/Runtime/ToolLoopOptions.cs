@@ -3,7 +3,7 @@ namespace SutazAi.Agents.Runtime;
 /// <summary>Limits of the tool-call loop (<see cref="ToolInvokingChatClient"/>).</summary>
 public sealed class ToolLoopOptions
 {
-    /// <summary>Model turns that may request tools; the turn after the last one is made without tools, so the model must answer.</summary>
+    /// <summary>Model calls per run; a model still asking for tools at the last one fails the run (max_tool_iterations).</summary>
     public int MaxIterations { get; set; } = 8;
 
     /// <summary>Turns in a row in which a tool failed before the loop gives up (<see cref="ToolLoopException"/>).</summary>
@@ -40,9 +40,12 @@ public sealed class ToolException : Exception
     }
 }
 
-/// <summary>The loop stopped: tools kept failing for <see cref="ToolLoopOptions.MaxConsecutiveErrors"/> turns.</summary>
+/// <summary>The loop stopped before an answer: <see cref="Reason"/> says why; the transcript so far is kept.</summary>
 public sealed class ToolLoopException : Exception
 {
+    public const string MaxToolIterations = "max_tool_iterations";
+    public const string ConsecutiveToolErrors = "consecutive_tool_errors";
+
     public ToolLoopException()
     {
     }
@@ -56,4 +59,21 @@ public sealed class ToolLoopException : Exception
         : base(message, innerException)
     {
     }
+
+    public ToolLoopException(string reason, string message, IReadOnlyList<Microsoft.Extensions.AI.ChatMessage>? transcript = null,
+        Microsoft.Extensions.AI.UsageDetails? usage = null)
+        : base($"{reason}: {message}")
+    {
+        Reason = reason;
+        Transcript = transcript ?? [];
+        Usage = usage;
+    }
+
+    /// <summary>max_tool_iterations or consecutive_tool_errors.</summary>
+    public string? Reason { get; }
+
+    /// <summary>The messages of the run up to the stop (the partial transcript).</summary>
+    public IReadOnlyList<Microsoft.Extensions.AI.ChatMessage> Transcript { get; } = [];
+
+    public Microsoft.Extensions.AI.UsageDetails? Usage { get; }
 }

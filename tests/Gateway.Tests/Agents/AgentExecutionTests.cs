@@ -113,4 +113,31 @@ public sealed class AgentExecutionTests
         Assert.Equal("cancelled", stream[^1].Data.GetProperty("data").GetProperty("status").GetString());
         Assert.Empty(fake.RequestsTo("/api/chat"));
     }
+
+    /// <summary>RELIABILITY.md AG-01 through the API: a stuck model fails the execution at the limit; the steps so far are kept as events.</summary>
+    [Fact]
+    public async Task Execute_ModelStuckOnTools_FailsWithMaxToolIterations_AfterExactlyTheLimit()
+    {
+        var (fake, gateway, _) = await StartAsync();
+        await using var ownedFake = fake;
+        await using var ownedGateway = gateway;
+        var client = gateway.Client(TimeSpan.FromSeconds(30));
+        fake.Script("/api/chat", _ => FakeReply.Ndjson([FakeOllama.ChatLine(Model, "", done: true,
+            toolCallsJson: """[{"function":{"name":"calculator","arguments":{"expression":"1+1"}}}]""")]));
+        await client.PostAsync("/api/v1/agents", Json("""{"name":"loopy","config":{"model_name":"llama3:latest","tools":["calculator"],"max_iterations":4}}"""));
+
+        var accepted = JsonDocument.Parse(await (await client.PostAsync("/api/v1/agents/loopy/execute", Json("""{"task":"loop"}"""))).Content.ReadAsStringAsync());
+        var streamUrl = accepted.RootElement.GetProperty("data").GetProperty("monitoring").GetProperty("stream_url").GetString()!;
+        var events = Events(await client.GetStringAsync(streamUrl));
+
+        Assert.Equal(4, fake.RequestsTo("/api/chat").Count);
+        Assert.Equal(4, events.Count(e => e.Event == "tool_call"));
+        Assert.Equal(3, events.Count(e => e.Event == "tool_result"));
+        Assert.Equal("error", events[^1].Event);
+        Assert.Contains("max_tool_iterations", events[^1].Data.GetProperty("data").GetProperty("error").GetString(), StringComparison.Ordinal);
+        var executionUrl = accepted.RootElement.GetProperty("data").GetProperty("monitoring").GetProperty("status_url").GetString()!;
+        var failed = JsonDocument.Parse(await client.GetStringAsync(executionUrl)).RootElement.GetProperty("data");
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Equal(1, failed.GetProperty("attempts").GetInt32());
+    }
 }

@@ -142,21 +142,23 @@ public sealed class ToolLoopTests
         Assert.Equal("gave up", response.Text);
     }
 
-    [Fact]
-    public async Task MaxIterations_TheLastTurnGoesWithoutToolsSoTheModelAnswers()
+    /// <summary>RELIABILITY.md AG-01: a model that keeps calling tools fails the run at the limit, with exactly that many model calls.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task MaxIterations_AModelStuckOnToolsFailsTheRunAfterExactlyThatManyCalls(bool alternate)
     {
-        var model = new ScriptedChatClient(
-            _ => Calls(("1", "weather", new() { ["city"] = "Paris" })),
-            _ => Calls(("2", "weather", new() { ["city"] = "Paris" })),
-            _ => Answer("18 °C"));
-        var client = new ToolInvokingChatClient(model, new ToolLoopOptions { MaxIterations = 2 });
+        var model = new ScriptedChatClient([.. Enumerable.Range(0, 20).Select(i => (Func<List<ChatMessage>, ChatResponse>)(_ =>
+            alternate && i % 2 == 1 ? Calls(($"c{i}", "to_fahrenheit", new() { ["celsius"] = 1 })) : Calls(($"c{i}", "weather", new() { ["city"] = "Paris" }))))]);
+        var client = new ToolInvokingChatClient(model, new ToolLoopOptions { MaxIterations = 8 });
 
-        var response = await client.GetResponseAsync(Question, Options(Weather()));
+        var stopped = await Assert.ThrowsAsync<ToolLoopException>(() => client.GetResponseAsync(Question, Options(Weather(), ToFahrenheit())));
 
-        Assert.Equal("18 °C", response.Text);
-        Assert.NotNull(model.Turns[1].Options?.Tools);
-        Assert.Null(model.Turns[2].Options?.Tools);
-        Assert.Equal(ChatToolMode.None, model.Turns[2].Options?.ToolMode);
+        Assert.Equal(ToolLoopException.MaxToolIterations, stopped.Reason);
+        Assert.Equal(8, model.Turns.Count);
+        // The partial transcript: eight model turns and the seven tool turns between them.
+        Assert.Equal(15, stopped.Transcript.Count);
+        Assert.Equal(7, stopped.Transcript.Count(m => m.Role == ChatRole.Tool));
     }
 
     [Fact]
