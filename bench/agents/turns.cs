@@ -23,7 +23,7 @@ for (var i = 0; i < 2_000; i++)
 }
 
 GC.Collect();
-var allocated = GC.GetAllocatedBytesForCurrentThread();
+var allocated = GC.GetTotalAllocatedBytes(precise: true);
 var clock = Stopwatch.StartNew();
 for (var i = 0; i < conversations; i++)
 {
@@ -32,7 +32,7 @@ for (var i = 0; i < conversations; i++)
 
 clock.Stop();
 var perTurn = clock.Elapsed.TotalMicroseconds / (conversations * (double)turns);
-var bytes = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)(conversations * turns);
+var bytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)(conversations * turns);
 Console.WriteLine($"turns per conversation: {turns}, conversations: {conversations}");
 Console.WriteLine($"loop overhead per model turn: {perTurn:0.00} µs; allocated per turn: {bytes:0} B");
 
