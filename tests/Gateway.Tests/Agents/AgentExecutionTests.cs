@@ -140,4 +140,43 @@ public sealed class AgentExecutionTests
         Assert.Equal("failed", failed.GetProperty("status").GetString());
         Assert.Equal(1, failed.GetProperty("attempts").GetInt32());
     }
+
+    [Fact]
+    public async Task ExecutionSocket_SubscribeReceivesTheSameEvents_UnknownIdsAreErrors()
+    {
+        var (fake, gateway, _) = await StartAsync();
+        await using var ownedFake = fake;
+        await using var ownedGateway = gateway;
+        var client = gateway.Client(TimeSpan.FromSeconds(30));
+        var accepted = JsonDocument.Parse(await (await client.PostAsync("/api/v1/agents/math/execute", Json("""{"task":"What is 6 times 7?"}"""))).Content.ReadAsStringAsync());
+        var executionId = accepted.RootElement.GetProperty("data").GetProperty("execution_id").GetString()!;
+
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://{gateway.BaseAddress.Authority}/ws/agents/math/execution"), CancellationToken.None);
+        async Task Send(string text) => await socket.SendAsync(Encoding.UTF8.GetBytes(text), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+        async Task<JsonElement> Receive()
+        {
+            var buffer = new byte[64 * 1024];
+            var result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+            return JsonDocument.Parse(buffer.AsMemory(0, result.Count)).RootElement.Clone();
+        }
+
+        await Send("""{"action":"subscribe","execution_id":"0123456789abcdef0123456789abcdef"}""");
+        var unknown = await Receive();
+        await Send($$"""{"action":"subscribe","execution_id":"{{executionId}}"}""");
+        var types = new List<string>();
+        JsonElement last;
+        do
+        {
+            last = await Receive();
+            types.Add(last.GetProperty("type").GetString()!);
+        }
+        while (types[^1] is not ("completion" or "error"));
+
+        Assert.Equal("NOT_FOUND", unknown.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(["status", "status", "progress", "tool_call", "tool_result", "completion"], types);
+        Assert.Equal("It is 42.", last.GetProperty("data").GetProperty("response").GetString());
+        Assert.Equal(executionId, last.GetProperty("execution_id").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/ws/agents/nobody/execution")).StatusCode);
+    }
 }

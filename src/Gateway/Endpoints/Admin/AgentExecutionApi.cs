@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,7 @@ internal static class AgentExecutionApi
         group.MapGet("/executions/{executionId}", GetAsync).WithName("AgentExecutionGet");
         group.MapPost("/executions/{executionId}/cancel", CancelAsync).WithName("AgentExecutionCancel");
         group.MapGet("/stream/{executionId}", StreamAsync).WithName("AgentExecutionStream");
+        app.Map("/ws/agents/{id}/execution", SocketAsync).WithName("AgentExecutionSocket").WithTags("Agents");
         return group;
     }
 
@@ -92,21 +94,79 @@ internal static class AgentExecutionApi
         await FindAsync(agents, tasks, id, executionId, ct).ConfigureAwait(false);
         var after = int.TryParse(context.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var resume) ? resume : 0;
         using var writer = ResponseStreamWriter.StartSse(context.Response);
-        await foreach (var e in TaskEventFeed.FollowAsync(tasks, executionId, after, options.Value.EventPollInterval, time, ct).ConfigureAwait(false))
+        await foreach (var e in EventsAsync(tasks, executionId, after, options.Value.EventPollInterval, time, ct).ConfigureAwait(false))
         {
-            var (type, data) = Translate(e);
-            if (type == "completion" && await tasks.GetAsync(executionId, ct).ConfigureAwait(false) is { Result: { } result })
-            {
-                // The completion carries the run's result (stored on the task, not on its event).
-                data = JsonDocument.Parse(result).RootElement.Clone();
-            }
-
-            var streamed = new AgentStreamEvent { Type = type, ExecutionId = executionId, Sequence = e.Seq, Data = data, Timestamp = e.CreatedAt };
-            await writer.WriteSseEventAsync(e.Seq.ToString(CultureInfo.InvariantCulture), type, streamed, SutazJsonContext.Default.AgentStreamEvent, ct)
+            await writer.WriteSseEventAsync(e.Sequence.ToString(CultureInfo.InvariantCulture), e.Type, e, SutazJsonContext.Default.AgentStreamEvent, ct)
                 .ConfigureAwait(false);
         }
 
         return TypedResults.Empty;
+    }
+
+    /// <summary>
+    /// WebSocket /ws/agents/{id}/execution: the client sends {"action":"subscribe","execution_id":"…"} for any of the
+    /// agent's executions and receives the same events as the SSE stream, as JSON messages.
+    /// </summary>
+    private static async Task SocketAsync(HttpContext context, string id, AgentStore agents, ITaskStore tasks, IOptions<TaskQueueOptions> options,
+        TimeProvider time)
+    {
+        var agent = await FindAgentAsync(agents, id, context.RequestAborted).ConfigureAwait(false);
+        await SubscriptionSocket.RunAsync(context, Subscription, "send {\"action\":\"subscribe\",\"execution_id\":\"…\"}",
+            async (executionId, ct) =>
+            {
+                try
+                {
+                    await FindAsync(agents, tasks, agent.Id, executionId, ct).ConfigureAwait(false);
+                    return null;
+                }
+                catch (GatewayException)
+                {
+                    return ("NOT_FOUND", "execution not found");
+                }
+            },
+            (executionId, ct) => MessagesAsync(tasks, executionId, options.Value.EventPollInterval, time, ct)).ConfigureAwait(false);
+    }
+
+    private static async IAsyncEnumerable<byte[]> MessagesAsync(ITaskStore tasks, string executionId, TimeSpan poll, TimeProvider time,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var e in EventsAsync(tasks, executionId, 0, poll, time, cancellationToken).ConfigureAwait(false))
+        {
+            yield return JsonSerializer.SerializeToUtf8Bytes(e, SutazJsonContext.Default.AgentStreamEvent);
+        }
+    }
+
+    private static string? Subscription(ReadOnlyMemory<byte> message)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(message);
+            return document.RootElement is { ValueKind: JsonValueKind.Object } root
+                && root.TryGetProperty("action", out var action) && action.ValueEquals("subscribe")
+                && root.TryGetProperty("execution_id", out var id) && id.ValueKind == JsonValueKind.String && id.GetString()!.Length > 0
+                ? id.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The execution's events in seed 003's types; the completion carries the run's result (stored on the task).</summary>
+    private static async IAsyncEnumerable<AgentStreamEvent> EventsAsync(ITaskStore tasks, string executionId, int after, TimeSpan poll, TimeProvider time,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var e in TaskEventFeed.FollowAsync(tasks, executionId, after, poll, time, cancellationToken).ConfigureAwait(false))
+        {
+            var (type, data) = Translate(e);
+            if (type == "completion" && await tasks.GetAsync(executionId, cancellationToken).ConfigureAwait(false) is { Result: { } result })
+            {
+                data = JsonDocument.Parse(result).RootElement.Clone();
+            }
+
+            yield return new AgentStreamEvent { Type = type, ExecutionId = executionId, Sequence = e.Seq, Data = data, Timestamp = e.CreatedAt };
+        }
     }
 
     /// <summary>The queue's event types in seed 003's vocabulary.</summary>
