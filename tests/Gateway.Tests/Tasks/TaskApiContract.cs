@@ -241,6 +241,10 @@ public abstract class TaskApiContract
         await using var gateway = await GatewayAsync(fake);
         var client = gateway.Client();
         await gateway.Service<SutazAi.Gateway.Storage.StoreHealth>().CheckAsync(TimeProvider.System, TimeSpan.FromSeconds(5), default);
+        // /health is 503 while no Ollama server is known healthy; under a loaded start the first probe can time out,
+        // so probe once more instead of depending on it.
+        var pool = gateway.Service<SutazAi.Gateway.Upstreams.UpstreamPool>();
+        await pool.ProbeAsync(pool.Servers[0], default);
 
         var health = JsonDocument.Parse(await client.GetStringAsync("/health")).RootElement;
         var detail = JsonDocument.Parse(await client.GetStringAsync("/api/v1/health/detailed")).RootElement.GetProperty("data");
