@@ -39,7 +39,7 @@ internal sealed class AgentChat(AgentStore store, AgentRunner runner, TimeProvid
     {
         var agent = await ResolveAsync(request.Model!, cancellationToken).ConfigureAwait(false);
         var (response, _) = await runner.RunAsync(agent, Conversation(request), cancellationToken).ConfigureAwait(false);
-        var thinking = ShowProgress(request) ? Progress(response.Messages) : null;
+        var thinking = ShowProgress(request) ? Progress(response.Messages.SelectMany(m => m.Contents), new(StringComparer.Ordinal)) : null;
         var answer = Chunk(request.Model!, response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text ?? "", thinking);
         Finish(answer, response.Usage);
         return answer;
@@ -59,24 +59,7 @@ internal sealed class AgentChat(AgentStore store, AgentRunner runner, TimeProvid
                 usage.Add(used.Details);
             }
 
-            string? thinking = null;
-            if (progress)
-            {
-                var text = new StringBuilder();
-                foreach (var call in update.Contents.OfType<FunctionCallContent>())
-                {
-                    names[call.CallId] = call.Name;
-                    text.Append(CallText(call));
-                }
-
-                foreach (var result in update.Contents.OfType<FunctionResultContent>())
-                {
-                    text.Append(ResultText(names.GetValueOrDefault(result.CallId, "tool"), result));
-                }
-
-                thinking = text.Length > 0 ? text.ToString() : null;
-            }
-
+            var thinking = progress ? Progress(update.Contents, names) : null;
             var content = update.Role == ChatRole.Tool ? "" : string.Concat(update.Contents.OfType<TextContent>().Select(t => t.Text));
             if (content.Length > 0 || thinking is not null)
             {
@@ -131,11 +114,11 @@ internal sealed class AgentChat(AgentStore store, AgentRunner runner, TimeProvid
         return messages.Count > 0 ? messages : throw GatewayException.Invalid("messages must not be empty", "messages");
     }
 
-    private static string Progress(IEnumerable<ChatMessage> messages)
+    /// <summary>Tool calls and results as thinking lines, or null when there are none; <paramref name="names"/> maps call ids to tool names.</summary>
+    private static string? Progress(IEnumerable<AIContent> contents, Dictionary<string, string> names)
     {
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
         var text = new StringBuilder();
-        foreach (var content in messages.SelectMany(m => m.Contents))
+        foreach (var content in contents)
         {
             if (content is FunctionCallContent call)
             {
@@ -148,7 +131,7 @@ internal sealed class AgentChat(AgentStore store, AgentRunner runner, TimeProvid
             }
         }
 
-        return text.ToString();
+        return text.Length > 0 ? text.ToString() : null;
     }
 
     private static string CallText(FunctionCallContent call) =>

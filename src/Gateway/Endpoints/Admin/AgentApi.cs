@@ -115,14 +115,9 @@ internal static class AgentApi
                 Id = c.CallId,
                 Name = c.Name,
                 Arguments = JsonSerializer.SerializeToElement(c.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions),
-                Result = results.TryGetValue(c.CallId, out var r) ? r.Result switch
-                {
-                    null => null,
-                    string s => s,
-                    JsonElement e => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText(),
-                    var other => JsonSerializer.Serialize(other, AIJsonUtilities.DefaultOptions),
-                } : null,
-                Error = results.TryGetValue(c.CallId, out var failed) && failed.Result is string text && text.StartsWith("Error:", StringComparison.Ordinal),
+                // The tool loop hands results back as text (capped, compact JSON), errors as "Error: …".
+                Result = results.GetValueOrDefault(c.CallId)?.Result?.ToString(),
+                Error = results.GetValueOrDefault(c.CallId)?.Result is string text && text.StartsWith("Error:", StringComparison.Ordinal),
             })],
         }, time));
     }
@@ -156,7 +151,8 @@ internal static class AgentApi
         };
     }
 
-    private static async Task<AgentRecord> FindAsync(AgentStore store, string id, CancellationToken cancellationToken) =>
+    /// <summary>An agent by id or name, or 404 AGENT_NOT_FOUND (every agent route, executions included).</summary>
+    internal static async Task<AgentRecord> FindAsync(AgentStore store, string id, CancellationToken cancellationToken) =>
         (id.Length <= 64 ? await store.FindAsync(id, cancellationToken).ConfigureAwait(false) : null) ?? throw NotFound();
 
     private static GatewayException NotFound() => new(ErrorKind.AgentNotFound, "agent not found");

@@ -46,7 +46,7 @@ internal static class AgentExecutionApi
             throw GatewayException.Invalid("execution_mode must be async (use POST /api/v1/agents/{id}/invoke for a synchronous answer)", "execution_mode");
         }
 
-        var agent = await FindAgentAsync(agents, id, context.RequestAborted).ConfigureAwait(false);
+        var agent = await AgentApi.FindAsync(agents, id, context.RequestAborted).ConfigureAwait(false);
         var payload = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
         {
             ["agent_id"] = JsonSerializer.SerializeToElement(agent.Id, SutazJsonContext.Default.String),
@@ -110,7 +110,7 @@ internal static class AgentExecutionApi
     private static async Task SocketAsync(HttpContext context, string id, AgentStore agents, ITaskStore tasks, IOptions<TaskQueueOptions> options,
         TimeProvider time)
     {
-        var agent = await FindAgentAsync(agents, id, context.RequestAborted).ConfigureAwait(false);
+        var agent = await AgentApi.FindAsync(agents, id, context.RequestAborted).ConfigureAwait(false);
         await SubscriptionSocket.RunAsync(context, Subscription, "send {\"action\":\"subscribe\",\"execution_id\":\"…\"}",
             async (executionId, ct) =>
             {
@@ -222,15 +222,11 @@ internal static class AgentExecutionApi
         },
     };
 
-    private static async Task<AgentRecord> FindAgentAsync(AgentStore agents, string id, CancellationToken cancellationToken) =>
-        (id.Length <= 64 ? await agents.FindAsync(id, cancellationToken).ConfigureAwait(false) : null)
-        ?? throw new GatewayException(ErrorKind.AgentNotFound, "agent not found");
-
     /// <summary>The execution, only under its own agent: another agent's execution id is not found here.</summary>
     private static async Task<(AgentRecord Agent, TaskRecord Task)> FindAsync(AgentStore agents, ITaskStore tasks, string id, string executionId,
         CancellationToken cancellationToken)
     {
-        var agent = await FindAgentAsync(agents, id, cancellationToken).ConfigureAwait(false);
+        var agent = await AgentApi.FindAsync(agents, id, cancellationToken).ConfigureAwait(false);
         var task = executionId.Length == 32 && executionId.All(char.IsAsciiHexDigitLower)
             ? await tasks.GetAsync(executionId, cancellationToken).ConfigureAwait(false)
             : null;
