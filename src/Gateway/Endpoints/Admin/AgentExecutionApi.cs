@@ -87,19 +87,19 @@ internal static class AgentExecutionApi
     }
 
     /// <summary>SSE: the stored events first (a late subscriber misses nothing), then live ones, ending after completion or error.</summary>
-    private static async Task<EmptyHttpResult> StreamAsync(HttpContext context, string id, string executionId, AgentStore agents, ITaskStore tasks,
-        IOptions<TaskQueueOptions> options, TimeProvider time)
+    private static async Task<Results<EmptyHttpResult, NoContent>> StreamAsync(HttpContext context, string id, string executionId, AgentStore agents,
+        ITaskStore tasks, IOptions<TaskQueueOptions> options, TimeProvider time)
     {
         var ct = context.RequestAborted;
         await FindAsync(agents, tasks, id, executionId, ct).ConfigureAwait(false);
-        var after = int.TryParse(context.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var resume) ? resume : 0;
-        using var writer = ResponseStreamWriter.StartSse(context.Response);
-        await foreach (var e in EventsAsync(tasks, executionId, after, options.Value.EventPollInterval, time, ct).ConfigureAwait(false))
+        var after = TaskEventSse.LastEventId(context.Request);
+        if (await TaskEventSse.NothingMoreAsync(tasks, executionId, after, ct).ConfigureAwait(false))
         {
-            await writer.WriteSseEventAsync(e.Sequence.ToString(CultureInfo.InvariantCulture), e.Type, e, SutazJsonContext.Default.AgentStreamEvent, ct)
-                .ConfigureAwait(false);
+            return TypedResults.NoContent();
         }
 
+        await TaskEventSse.WriteAsync(context.Response, EventsAsync(tasks, executionId, after, options.Value.EventPollInterval, time, ct),
+            e => (e.Sequence, e.Type), SutazJsonContext.Default.AgentStreamEvent, time, ct).ConfigureAwait(false);
         return TypedResults.Empty;
     }
 

@@ -126,40 +126,15 @@ internal static class TaskApi
     {
         var ct = context.RequestAborted;
         await FindAsync(store, id, ct).ConfigureAwait(false);
-        var after = int.TryParse(context.Request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var resume) ? resume : 0;
-        if (after > 0 && TaskStatus.IsTerminal((await FindAsync(store, id, ct).ConfigureAwait(false)).Status)
-            && (await store.EventsAsync(id, after, ct).ConfigureAwait(false)).Count == 0)
+        var after = TaskEventSse.LastEventId(context.Request);
+        if (await TaskEventSse.NothingMoreAsync(store, id, after, ct).ConfigureAwait(false))
         {
-            // EventSource reconnects after a stream ends; 204 tells it the finished task has nothing more.
             return TypedResults.NoContent();
         }
 
-        using var writer = ResponseStreamWriter.StartSse(context.Response);
-        await using var events = TaskEventFeed.FollowAsync(store, id, after, options.Value.EventPollInterval, time, ct).GetAsyncEnumerator(ct);
-        var next = events.MoveNextAsync().AsTask();
-        while (true)
-        {
-            // A comment every 15 s keeps proxies from closing a quiet stream while a long task runs.
-            using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct))
-            {
-                if (await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(15), time, quiet.Token)).ConfigureAwait(false) != next)
-                {
-                    await writer.WriteCommentAsync("keep-alive", ct).ConfigureAwait(false);
-                    continue;
-                }
-
-                await quiet.CancelAsync().ConfigureAwait(false);
-            }
-
-            if (!await next.ConfigureAwait(false))
-            {
-                return TypedResults.Empty;
-            }
-
-            var e = events.Current;
-            await writer.WriteSseEventAsync(e.Seq.ToString(CultureInfo.InvariantCulture), e.Type, e, SutazJsonContext.Default.TaskEventView, ct).ConfigureAwait(false);
-            next = events.MoveNextAsync().AsTask();
-        }
+        await TaskEventSse.WriteAsync(context.Response, TaskEventFeed.FollowAsync(store, id, after, options.Value.EventPollInterval, time, ct),
+            e => (e.Seq, e.Type), SutazJsonContext.Default.TaskEventView, time, ct).ConfigureAwait(false);
+        return TypedResults.Empty;
     }
 
     private static async Task<TaskRecord> FindAsync(ITaskStore store, string id, CancellationToken cancellationToken) =>
