@@ -57,6 +57,8 @@ public sealed class CircuitBreakerTests
         }
 
         Assert.Equal(19, rejected);
+        // The admitted probe may still be on its way to the server when the others have been refused.
+        await fake.WaitForRequestsAsync("/api/chat", 11).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(11, fake.RequestsTo("/api/chat").Count);
         gate.SetResult();
         Assert.Equal(HttpStatusCode.OK, (await pending[0]).StatusCode);
