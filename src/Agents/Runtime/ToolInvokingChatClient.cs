@@ -40,6 +40,7 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
             }
 
             StopAtLimit(iteration, added, usage);
+            StopOverBudget(usage, added);
             var results = await InvokeAsync(calls, turnOptions.Tools, cancellationToken).ConfigureAwait(false);
             CountErrors(results, ref errors);
             var toolMessage = new ChatMessage(ChatRole.Tool, [.. results.Select(r => r.Content)]);
@@ -53,6 +54,7 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
     {
         var history = messages.ToList();
         var errors = 0;
+        var spent = new UsageDetails();
         for (var iteration = 0; ; iteration++)
         {
             var turnOptions = TurnOptions(options, iteration);
@@ -72,6 +74,8 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
             }
 
             StopAtLimit(iteration, history, turn.Usage);
+            AddUsage(spent, turn.Usage);
+            StopOverBudget(spent, history);
             var results = await InvokeAsync(calls, turnOptions.Tools, cancellationToken).ConfigureAwait(false);
             CountErrors(results, ref errors);
             var toolMessage = new ChatMessage(ChatRole.Tool, [.. results.Select(r => r.Content)]);
@@ -93,6 +97,17 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
         {
             throw new ToolLoopException(ToolLoopException.MaxToolIterations,
                 $"the model still asked for tools after {_loop.MaxIterations} calls", [.. transcript], usage);
+        }
+    }
+
+    /// <summary>RELIABILITY.md AG-01's per-run token budget: checked before every further model call.</summary>
+    private void StopOverBudget(UsageDetails spent, IList<ChatMessage> transcript)
+    {
+        var total = spent.TotalTokenCount ?? ((spent.InputTokenCount ?? 0) + (spent.OutputTokenCount ?? 0));
+        if (_loop.TokenBudget is { } budget && total >= budget)
+        {
+            throw new ToolLoopException(ToolLoopException.TokenBudgetExceeded,
+                $"the run spent {total} tokens of its budget of {budget}", [.. transcript], spent);
         }
     }
 

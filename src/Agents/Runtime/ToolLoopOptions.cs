@@ -15,6 +15,12 @@ public sealed class ToolLoopOptions
     /// <summary>Longest tool result handed back to the model, in characters; longer results are cut and marked.</summary>
     public int MaxResultChars { get; set; } = 16_000;
 
+    /// <summary>
+    /// Tokens (prompt plus completion, summed over the run's model calls) a run may spend; past it the run fails
+    /// (token_budget_exceeded) instead of calling the model again. Null: no budget.
+    /// </summary>
+    public long? TokenBudget { get; set; }
+
     /// <summary>Whether the calls of one turn run concurrently.</summary>
     public bool AllowParallelCalls { get; set; } = true;
 
@@ -45,6 +51,7 @@ public sealed class ToolLoopException : Exception
 {
     public const string MaxToolIterations = "max_tool_iterations";
     public const string ConsecutiveToolErrors = "consecutive_tool_errors";
+    public const string TokenBudgetExceeded = "token_budget_exceeded";
 
     public ToolLoopException()
     {

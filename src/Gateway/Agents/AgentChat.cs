@@ -15,10 +15,13 @@ namespace SutazAi.Gateway.Agents;
 /// renders in its own protocol. With thinking requested (Ollama <c>think</c>, OpenAI <c>reasoning_effort</c>), tool
 /// calls and their results are shown as thinking, which OpenWebUI folds away.
 /// </summary>
-internal sealed class AgentChat(AgentStore store, AgentRunner runner, TimeProvider time)
+internal sealed class AgentChat(AgentStore store, AgentRunner runner, TimeProvider time, IHttpContextAccessor http)
 {
     public const string Prefix = "agent:";
     private const int ProgressResultChars = 300;
+
+    /// <summary>The chat's caller: the request's identity on an HTTP surface, the local owner elsewhere.</summary>
+    private Auth.Caller Caller() => http.HttpContext is { } context ? Auth.Caller.From(context) : Auth.Caller.Local;
 
     public static bool IsAgentModel(string? model, out string name)
     {
@@ -38,7 +41,7 @@ internal sealed class AgentChat(AgentStore store, AgentRunner runner, TimeProvid
     public async Task<OllamaChatResponse> CompleteAsync(OllamaChatRequest request, CancellationToken cancellationToken)
     {
         var agent = await ResolveAsync(request.Model!, cancellationToken).ConfigureAwait(false);
-        var (response, _) = await runner.RunAsync(agent, Conversation(request), cancellationToken).ConfigureAwait(false);
+        var (response, _) = await runner.RunAsync(agent, Conversation(request), Caller(), cancellationToken).ConfigureAwait(false);
         var thinking = ShowProgress(request) ? Progress(response.Messages.SelectMany(m => m.Contents), new(StringComparer.Ordinal)) : null;
         var answer = Chunk(request.Model!, response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text ?? "", thinking);
         Finish(answer, response.Usage);
@@ -52,7 +55,7 @@ internal sealed class AgentChat(AgentStore store, AgentRunner runner, TimeProvid
         var progress = ShowProgress(request);
         var usage = new UsageDetails();
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var update in runner.StreamAsync(agent, Conversation(request), cancellationToken).ConfigureAwait(false))
+        await foreach (var update in runner.StreamAsync(agent, Conversation(request), Caller(), cancellationToken).ConfigureAwait(false))
         {
             foreach (var used in update.Contents.OfType<UsageContent>())
             {

@@ -53,7 +53,7 @@ internal static partial class AgentRules
             throw GatewayException.Invalid("config.tools must list tool names", "config.tools");
         }
 
-        _ = catalog.Resolve(config.Tools, "config.tools");
+        catalog.Validate(config.Tools, "config.tools");
         config.Tools = [.. config.Tools.Distinct(StringComparer.Ordinal)];
         config.MaxIterations ??= DefaultMaxIterations;
         if (config.MaxIterations is < 1 or > 50)
@@ -67,6 +67,12 @@ internal static partial class AgentRules
             throw GatewayException.Invalid("config.timeout_seconds must be between 1 and 3600", "config.timeout_seconds");
         }
 
+        if (config.TokenBudget is < 1 or > 100_000_000)
+        {
+            throw GatewayException.Invalid("config.token_budget must be between 1 and 100000000", "config.token_budget");
+        }
+
+        config.MemoryEnabled ??= false;
         definition.Metadata ??= [];
         if (definition.Metadata.Count > 64)
         {

@@ -50,7 +50,7 @@ internal sealed class AgentRunTaskHandler(AgentStore store, AgentRunner runner) 
         var calls = 0;
         var iteration = 0;
         await execution.ReportAsync("progress", Json(w => w.WriteString("stage", "running"))).ConfigureAwait(false);
-        await foreach (var update in runner.StreamAsync(agent, [new ChatMessage(ChatRole.User, prompt.ToString())], cancellationToken).ConfigureAwait(false))
+        await foreach (var update in runner.StreamAsync(agent, [new ChatMessage(ChatRole.User, prompt.ToString())], Owner(execution.Payload), cancellationToken).ConfigureAwait(false))
         {
             foreach (var content in update.Contents)
             {
@@ -107,6 +107,10 @@ internal sealed class AgentRunTaskHandler(AgentStore store, AgentRunner runner) 
             w.WriteNumber("tokens_used", usage.TotalTokenCount ?? ((usage.InputTokenCount ?? 0) + (usage.OutputTokenCount ?? 0)));
         });
     }
+
+    /// <summary>Who asked for the execution (recorded at enqueue); its tools act for that owner.</summary>
+    private static Auth.Caller Owner(JsonElement payload) =>
+        payload.TryGetProperty("owner", out var owner) && owner.ValueKind == JsonValueKind.String ? new Auth.Caller(owner.GetString()!) : Auth.Caller.Local;
 
     private static string Json(Action<Utf8JsonWriter> write)
     {

@@ -10,6 +10,7 @@ internal enum ErrorKind
     Conflict,
     DependencyUnavailable,
     CacheUnavailable,
+    VectorStoreUnavailable,
     ModelNotFound,
     PayloadTooLarge,
     RequestTimeout,

@@ -32,6 +32,9 @@ internal static class GatewayHostingExtensions
         services.TryAddSingleton<ModelDirectory>();
         services.AddOptions<SutazAi.Plugins.Tools.HttpFetchOptions>().BindConfiguration("Tools:HttpFetch");
         services.AddOptions<SutazAi.Plugins.Tools.WebSearchOptions>().BindConfiguration("Tools:WebSearch");
+        services.AddHttpContextAccessor();
+        services.AddOptions<McpOptions>().BindConfiguration(McpOptions.Section);
+        services.TryAddSingleton<Agents.Mcp.McpToolbox>();
         services.TryAddSingleton<Agents.ToolCatalog>();
         services.TryAddSingleton<Agents.AgentRunner>();
         services.TryAddSingleton<Agents.AgentChat>();
@@ -56,6 +59,7 @@ internal static class GatewayHostingExtensions
         services.TryAddSingleton(sp => new OllamaRequestRules(sp.GetRequiredService<IOptions<LimitsOptions>>().Value));
         services.AddHostedService<UpstreamHealthMonitor>();
         builder.AddStorage();
+        builder.AddVectorMemory();
         builder.AddTaskQueue();
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Tasks.ITaskHandler, Agents.AgentRunTaskHandler>());
@@ -83,6 +87,8 @@ internal static class GatewayHostingExtensions
         app.MapToolApi();
         app.MapAgentApi();
         app.MapAgentExecutionApi();
+        app.MapVectorApi();
+        app.MapDocumentApi();
         return app;
     }
 

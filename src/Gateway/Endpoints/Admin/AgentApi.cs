@@ -99,7 +99,7 @@ internal static class AgentApi
     {
         var request = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.AgentInvokeRequest).ConfigureAwait(false);
         var agent = await FindAsync(store, id, context.RequestAborted).ConfigureAwait(false);
-        var (response, duration) = await runner.RunAsync(agent, Conversation(request), context.RequestAborted).ConfigureAwait(false);
+        var (response, duration) = await runner.RunAsync(agent, Conversation(request), Auth.Caller.From(context), context.RequestAborted).ConfigureAwait(false);
         var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
         var results = response.Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().ToDictionary(r => r.CallId, StringComparer.Ordinal);
         return TypedResults.Ok(Envelope.Success(context, new AgentInvokeReply

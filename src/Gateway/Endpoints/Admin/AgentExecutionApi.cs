@@ -51,6 +51,7 @@ internal static class AgentExecutionApi
         {
             ["agent_id"] = JsonSerializer.SerializeToElement(agent.Id, SutazJsonContext.Default.String),
             ["task"] = JsonSerializer.SerializeToElement(request.Task, SutazJsonContext.Default.String),
+            ["owner"] = JsonSerializer.SerializeToElement(Auth.Caller.From(context).Owner, SutazJsonContext.Default.String),
         };
         if (request.Context is { ValueKind: not JsonValueKind.Null } executionContext)
         {

@@ -24,6 +24,12 @@ internal sealed class AgentConfig
     [JsonPropertyName("tools")] public List<string>? Tools { get; set; }
     [JsonPropertyName("max_iterations")] public int? MaxIterations { get; set; }
     [JsonPropertyName("timeout_seconds")] public int? TimeoutSeconds { get; set; }
+
+    /// <summary>Tokens one run may spend over all its model calls (prompt plus completion); none when unset.</summary>
+    [JsonPropertyName("token_budget")] public long? TokenBudget { get; set; }
+
+    /// <summary>Persistent memory: recall the caller's earlier exchanges with this agent, and remember this one.</summary>
+    [JsonPropertyName("memory_enabled")] public bool? MemoryEnabled { get; set; }
 }
 
 /// <summary>An agent as the API shows it: the definition plus identity, status, timestamps and its routes.</summary>

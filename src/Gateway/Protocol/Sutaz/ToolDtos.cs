@@ -11,7 +11,11 @@ internal sealed class ToolListView
 
 internal sealed class ToolView
 {
+    /// <summary>What an agent lists in config.tools.</summary>
     [JsonPropertyName("name")] public string Name { get; set; } = "";
+
+    /// <summary>The function name the model sees (the same as <see cref="Name"/> for built-in tools).</summary>
+    [JsonPropertyName("function")] public string Function { get; set; } = "";
     [JsonPropertyName("description")] public string Description { get; set; } = "";
     [JsonPropertyName("parameters")] public JsonElement Parameters { get; set; }
 }
