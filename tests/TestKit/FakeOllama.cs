@@ -39,6 +39,12 @@ public sealed class FakeOllama : IAsyncDisposable
     /// <summary>The text the default chat/generate reply streams, word by word.</summary>
     public string ReplyText { get; set; } = "Hello from the fake model";
 
+    /// <summary>
+    /// 0: /api/embed answers fixed 3-dimensional vectors. Otherwise a bag-of-words embedding of this dimension (each
+    /// word hashed to a coordinate, then normalised), so texts that share words are close, as with a real model.
+    /// </summary>
+    public int EmbeddingDimensions { get; set; }
+
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
     public int OpenConnections => Volatile.Read(ref _openConnections);
@@ -304,7 +310,10 @@ public sealed class FakeOllama : IAsyncDisposable
             case "/api/embed":
                 var inputs = request.Json.GetProperty("input");
                 var count = inputs.ValueKind == JsonValueKind.Array ? inputs.GetArrayLength() : 1;
-                var vectors = new JsonArray([.. Enumerable.Range(0, count).Select(i => (JsonNode)new JsonArray(0.5 + i, -0.25, 0.125))]);
+                var texts = inputs.ValueKind == JsonValueKind.Array ? inputs.EnumerateArray().Select(i => i.GetString()!).ToList() : [inputs.GetString()!];
+                var vectors = EmbeddingDimensions > 0
+                    ? new JsonArray([.. texts.Select(t => (JsonNode)new JsonArray([.. BagOfWords(t, EmbeddingDimensions).Select(v => (JsonNode)v)]))])
+                    : new JsonArray([.. Enumerable.Range(0, count).Select(i => (JsonNode)new JsonArray(0.5 + i, -0.25, 0.125))]);
                 return FakeReply.Json(new JsonObject { ["model"] = model, ["embeddings"] = vectors, ["total_duration"] = 1000, ["prompt_eval_count"] = 3 * count }.ToJsonString());
             case "/api/embeddings":
                 return FakeReply.Json("""{"embedding":[0.5,-0.25,0.125]}""");
@@ -343,4 +352,23 @@ public sealed class FakeOllama : IAsyncDisposable
             ["quantization_level"] = "Q4_0",
         },
     };
+
+    /// <summary>Each word (lower case) adds 1 at a coordinate chosen by a stable hash; the vector is then normalised.</summary>
+    public static float[] BagOfWords(string text, int dimensions)
+    {
+        var vector = new float[dimensions];
+        foreach (var word in System.Text.RegularExpressions.Regex.Matches(text.ToLowerInvariant(), @"[\p{L}\p{N}]+").Select(m => m.Value))
+        {
+            var hash = 2166136261u;
+            foreach (var c in word)
+            {
+                hash = (hash ^ c) * 16777619u;
+            }
+
+            vector[hash % (uint)dimensions] += 1;
+        }
+
+        var norm = MathF.Sqrt(vector.Sum(v => v * v));
+        return norm == 0 ? vector : [.. vector.Select(v => v / norm)];
+    }
 }

@@ -25,7 +25,7 @@ internal sealed class ToolCatalog : IDisposable
     private readonly McpToolbox _mcp;
 
     public ToolCatalog(TimeProvider time, IOptions<HttpFetchOptions> fetch, IOptions<WebSearchOptions> search, VectorMemory memory,
-        DocumentLibrary documents, McpToolbox mcp)
+        DocumentLibrary documents, McpToolbox mcp, IEnumerable<HostTool> hostTools)
     {
         _fetch = new HttpFetch(fetch.Value);
         _mcp = mcp;
@@ -43,6 +43,10 @@ internal sealed class ToolCatalog : IDisposable
             ["memory_save"] = scope => MemoryTools.Save(new MemoryScope(memory, scope)),
             ["document_analyzer"] = scope => DocumentAnalyzer.AsTool(new DocumentScope(documents, scope)),
         };
+        foreach (var host in hostTools)
+        {
+            _builtIns.Add(host.Function.Name, _ => host.Function);
+        }
     }
 
     /// <summary>Every tool an agent can name, with its schema: the built-ins, then the MCP tools discovered so far.</summary>

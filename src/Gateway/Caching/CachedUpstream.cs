@@ -42,37 +42,4 @@ internal sealed class CachedUpstream(UpstreamPool pool, ResponseCache cache, Age
     }
 
     public static OllamaChatResponse Parse(byte[] raw) => JsonSerializer.Deserialize(raw, OllamaJsonContext.Default.OllamaChatResponse)!;
-
-    public async Task<(byte[] Raw, OllamaEmbedResponse Answer, bool Cached)> EmbedAsync(OllamaEmbedRequest request, CancellationToken cancellationToken)
-    {
-        var key = cache.EmbedKey(request);
-        if (await cache.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } hit)
-        {
-            return (hit, JsonSerializer.Deserialize(hit, OllamaJsonContext.Default.OllamaEmbedResponse)!, true);
-        }
-
-        var body = JsonSerializer.SerializeToUtf8Bytes(request, OllamaJsonContext.Default.OllamaEmbedRequest);
-        await using var lease = await pool.SendAsync(UpstreamRequest.Post("api/embed", request.Model, body, streaming: false), cancellationToken).ConfigureAwait(false);
-        await lease.ThrowIfRejectedAsync(request.Model).ConfigureAwait(false);
-        var raw = await lease.ReadBytesAsync().ConfigureAwait(false);
-        OllamaEmbedResponse? answer;
-        try
-        {
-            answer = JsonSerializer.Deserialize(raw, OllamaJsonContext.Default.OllamaEmbedResponse);
-        }
-        catch (JsonException)
-        {
-            answer = null;
-        }
-
-        if (answer?.Embeddings is null)
-        {
-            var error = new Errors.GatewayException(Errors.ErrorKind.UpstreamError, "the upstream model server sent an invalid response");
-            lease.Fail(error);
-            throw error;
-        }
-
-        await cache.SetAsync(key, raw, cancellationToken).ConfigureAwait(false);
-        return (raw, answer, false);
-    }
 }

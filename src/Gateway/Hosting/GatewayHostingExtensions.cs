@@ -55,6 +55,7 @@ internal static class GatewayHostingExtensions
                 sp.GetRequiredService<ILogger<ResponseCache>>());
         });
         services.TryAddSingleton<CachedUpstream>();
+        services.TryAddSingleton<CachedEmbeddings>();
         services.TryAddSingleton<PrometheusExporter>();
         services.TryAddSingleton(sp => new OllamaRequestRules(sp.GetRequiredService<IOptions<LimitsOptions>>().Value));
         services.AddHostedService<UpstreamHealthMonitor>();

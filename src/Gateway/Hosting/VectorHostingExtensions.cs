@@ -27,7 +27,7 @@ internal static class VectorHostingExtensions
         services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<VectorOptions>>().Value;
-            return new PoolEmbeddingGenerator(sp.GetRequiredService<CachedUpstream>(), options.EmbeddingModel, options.EmbeddingBatchSize);
+            return new PoolEmbeddingGenerator(sp.GetRequiredService<CachedEmbeddings>(), options.EmbeddingModel, options.EmbeddingBatchSize);
         });
         services.TryAddSingleton<VectorMemory>();
         services.TryAddSingleton<DocumentStore>();

@@ -7,7 +7,7 @@ using SutazAi.Gateway.Protocol.Ollama;
 namespace SutazAi.Gateway.Tasks;
 
 /// <summary>embed: payload as Ollama's /api/embed ({model, input}); result is Ollama's answer ({model, embeddings, ...}).</summary>
-internal sealed class EmbedTaskHandler(CachedUpstream upstream, OllamaRequestRules rules, GatewayMetrics metrics) : ITaskHandler
+internal sealed class EmbedTaskHandler(CachedEmbeddings upstream, OllamaRequestRules rules, GatewayMetrics metrics) : ITaskHandler
 {
     public string TaskType => "embed";
 

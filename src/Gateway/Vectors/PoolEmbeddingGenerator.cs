@@ -9,7 +9,7 @@ namespace SutazAi.Gateway.Vectors;
 /// Embeddings through the upstream pool's <c>/api/embed</c> (with its failover and breakers) and the response
 /// cache, in batches. The model is the generator's unless the options name another.
 /// </summary>
-internal sealed class PoolEmbeddingGenerator(CachedUpstream upstream, string model, int batchSize) : IEmbeddingGenerator<string, Embedding<float>>
+internal sealed class PoolEmbeddingGenerator(CachedEmbeddings upstream, string model, int batchSize) : IEmbeddingGenerator<string, Embedding<float>>
 {
     private readonly EmbeddingGeneratorMetadata _metadata = new("ollama-pool", defaultModelId: model);
 

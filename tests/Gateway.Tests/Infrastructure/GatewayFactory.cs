@@ -50,6 +50,9 @@ public sealed class GatewayFactory : IAsyncDisposable
         }
     }
 
+    /// <summary>Extra registrations (test tools, fakes) applied after the gateway's own.</summary>
+    public Action<IServiceCollection>? Services { get; init; }
+
     public static GatewayFactory For(params FakeOllama[] fakes) => new(fakes.Select(f => f.BaseUri));
 
     /// <summary>The Kestrel address; the gateway is started once, on first use.</summary>
@@ -69,6 +72,8 @@ public sealed class GatewayFactory : IAsyncDisposable
                         {
                             builder.Services.AddSingleton(_time);
                         }
+
+                        Services?.Invoke(builder.Services);
                     });
                     _app.Start();
                     _baseAddress = new Uri(_app.Urls.First() + "/");

@@ -146,7 +146,7 @@ internal static class OllamaApi
         await replay.WriteRawAsync(stored, appendNewline: true, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<EmptyHttpResult> EmbedAsync(HttpContext context, CachedUpstream cached, OllamaRequestRules rules)
+    private static async Task<EmptyHttpResult> EmbedAsync(HttpContext context, CachedEmbeddings cached, OllamaRequestRules rules)
     {
         var request = await RequestBody.ReadAsync(context.Request, OllamaJsonContext.Default.OllamaEmbedRequest, allowFormContentType: true).ConfigureAwait(false);
         rules.Apply(request);

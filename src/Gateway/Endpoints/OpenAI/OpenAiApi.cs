@@ -168,7 +168,7 @@ internal static class OpenAiApi
         }
     }
 
-    private static async Task<Ok<EmbeddingResponse>> EmbeddingsAsync(HttpContext context, CachedUpstream cached, OllamaRequestRules rules, GatewayMetrics metrics)
+    private static async Task<Ok<EmbeddingResponse>> EmbeddingsAsync(HttpContext context, CachedEmbeddings cached, OllamaRequestRules rules, GatewayMetrics metrics)
     {
         var request = await RequestBody.ReadAsync(context.Request, OpenAiJsonContext.Default.EmbeddingRequest).ConfigureAwait(false);
         var base64 = request.EncodingFormat switch
