@@ -23,10 +23,10 @@ public static partial class DocumentAnalyzer
     public static AIFunction AsTool(IDocumentSource source) => AIFunctionFactory.Create(
         async ([Description("\"list\": your documents; \"statistics\": counts and frequent terms of one document; \"search\": passages that answer a query.")]
             Action action,
-            [Description("The document's id (from \"list\"); required for \"statistics\", optional for \"search\".")] string? document_id,
-            [Description("For \"search\": the question or topic, in plain words.")] string? query,
-            [Description("For \"search\": how many passages, 1 to 10; 4 when omitted.")] int? top_k,
-            CancellationToken cancellationToken) => action switch
+            [Description("The document's id (from \"list\"); required for \"statistics\", optional for \"search\".")] string? document_id = null,
+            [Description("For \"search\": the question or topic, in plain words.")] string? query = null,
+            [Description("For \"search\": how many passages, 1 to 10; 4 when omitted.")] int? top_k = null,
+            CancellationToken cancellationToken = default) => action switch
             {
                 Action.List => (object)await source.ListAsync(50, cancellationToken).ConfigureAwait(false),
                 Action.Statistics => await StatisticsAsync(source, document_id, cancellationToken).ConfigureAwait(false),

@@ -11,8 +11,8 @@ public static class MemoryTools
 
     public static AIFunction Search(IMemoryScope scope) => AIFunctionFactory.Create(
         async ([Description("What to look for, in plain words.")] string query,
-            [Description("How many memories to return, 1 to 20; 5 when omitted.")] int? limit,
-            CancellationToken cancellationToken) =>
+            [Description("How many memories to return, 1 to 20; 5 when omitted.")] int? limit = null,
+            CancellationToken cancellationToken = default) =>
         {
             if (string.IsNullOrWhiteSpace(query))
             {
