@@ -77,13 +77,17 @@ internal sealed partial class McpToolbox(IOptions<McpOptions> options, ILoggerFa
     /// <summary>One server: its client and tool list, made once and made again when the session has ended.</summary>
     private sealed class Connection(string name, McpServerOptions settings) : IAsyncDisposable
     {
+        private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(2);
         private readonly SemaphoreSlim _gate = new(1, 1);
         private McpClient? _client;
         private IReadOnlyList<McpTool>? _tools;
 
         public async Task<IReadOnlyList<McpTool>> ToolsAsync(ILoggerFactory loggers, CancellationToken cancellationToken)
         {
-            if (_client is { Completion.IsCompleted: false } && _tools is { } ready)
+            // A server can die between runs (a stdio child killed, an HTTP server restarted): a ping before each use
+            // finds out, and the session is made again, rather than the run's first call failing.
+            var known = _client;
+            if (known is { Completion.IsCompleted: false } && _tools is { } ready && await AliveAsync(known, cancellationToken).ConfigureAwait(false))
             {
                 return ready;
             }
@@ -91,9 +95,9 @@ internal sealed partial class McpToolbox(IOptions<McpOptions> options, ILoggerFa
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                if (_client is { Completion.IsCompleted: false } && _tools is { } current)
+                if (!ReferenceEquals(_client, known) && _client is { Completion.IsCompleted: false } && _tools is { } remade)
                 {
-                    return current;
+                    return remade;
                 }
 
                 if (_client is not null)
@@ -125,6 +129,23 @@ internal sealed partial class McpToolbox(IOptions<McpOptions> options, ILoggerFa
             finally
             {
                 _gate.Release();
+            }
+        }
+
+        private static async Task<bool> AliveAsync(McpClient client, CancellationToken cancellationToken)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(PingTimeout);
+            try
+            {
+                await client.PingAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
+                return true;
+            }
+#pragma warning disable CA1031 // Any failure of a ping means the session is gone; the caller makes a new one.
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                return false;
             }
         }
 
