@@ -40,6 +40,7 @@ internal static class GatewayHostingExtensions
         services.TryAddSingleton<Agents.AgentChat>();
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section);
         services.TryAddSingleton<Storage.Agents.AgentStore>();
+        services.TryAddSingleton<Storage.Agents.AgentExecutionIndex>();
         services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section)
             .Configure<IConfiguration>((options, configuration) => options.RedisConfiguration = configuration.GetConnectionString("Redis"))
             .ValidateOnStart();

@@ -41,6 +41,35 @@ public sealed class AgentExecutionTests
                 JsonDocument.Parse(lines.First(l => l.StartsWith("data: ", StringComparison.Ordinal))["data: ".Length..]).RootElement))];
 
     [Fact]
+    public async Task State_CountsTheAgentsExecutionsByStatus_AndShowsTheLatest()
+    {
+        var (fake, gateway, agentId) = await StartAsync();
+        await using var ownedFake = fake;
+        await using var ownedGateway = gateway;
+        var client = gateway.Client(TimeSpan.FromSeconds(30));
+
+        var before = JsonDocument.Parse(await client.GetStringAsync("/api/v1/agents/math/state")).RootElement.GetProperty("data");
+        var accepted = JsonDocument.Parse(await (await client.PostAsync("/api/v1/agents/math/execute", Json("""{"task":"6 times 7?"}"""))).Content.ReadAsStringAsync());
+        var executionId = accepted.RootElement.GetProperty("data").GetProperty("execution_id").GetString()!;
+        await client.GetStringAsync($"/api/v1/agents/{agentId}/stream/{executionId}");
+        var after = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/agents/{agentId}/state")).RootElement.GetProperty("data");
+
+        Assert.Equal("idle", before.GetProperty("state").GetString());
+        Assert.Equal(0, before.GetProperty("executions").GetProperty("total").GetInt64());
+        Assert.Equal(JsonValueKind.Null, before.GetProperty("last_execution").ValueKind);
+        Assert.Equal(agentId, after.GetProperty("agent_id").GetString());
+        Assert.Equal("idle", after.GetProperty("state").GetString());
+        Assert.Equal(1, after.GetProperty("executions").GetProperty("completed").GetInt64());
+        Assert.Equal(1, after.GetProperty("executions").GetProperty("total").GetInt64());
+        Assert.Equal(0, after.GetProperty("active_executions").GetArrayLength());
+        Assert.Equal(executionId, after.GetProperty("last_execution").GetProperty("execution_id").GetString());
+        Assert.Equal("It is 42.", after.GetProperty("last_execution").GetProperty("result").GetProperty("response").GetString());
+        Assert.Equal(["calculator"], after.GetProperty("tools").EnumerateArray().Select(t => t.GetString()));
+        Assert.False(after.GetProperty("memory").GetProperty("enabled").GetBoolean());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/agents/nobody/state")).StatusCode);
+    }
+
+    [Fact]
     public async Task Execute_RunsAsADurableTask_AndItsStreamShowsEveryStep()
     {
         var (fake, gateway, agentId) = await StartAsync();

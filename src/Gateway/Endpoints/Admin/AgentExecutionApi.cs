@@ -28,12 +28,13 @@ internal static class AgentExecutionApi
         group.MapGet("/executions/{executionId}", GetAsync).WithName("AgentExecutionGet");
         group.MapPost("/executions/{executionId}/cancel", CancelAsync).WithName("AgentExecutionCancel");
         group.MapGet("/stream/{executionId}", StreamAsync).WithName("AgentExecutionStream");
+        group.MapGet("/state", StateAsync).WithName("AgentState");
         app.Map("/ws/agents/{id}/execution", SocketAsync).WithName("AgentExecutionSocket").WithTags("Agents");
         return group;
     }
 
     private static async Task<Accepted<Envelope<AgentExecutionView>>> ExecuteAsync(HttpContext context, string id, AgentStore agents, ITaskStore tasks,
-        TaskSignal signal, IOptions<TaskQueueOptions> options, TimeProvider time)
+        AgentExecutionIndex index, TaskSignal signal, IOptions<TaskQueueOptions> options, TimeProvider time)
     {
         var request = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.AgentExecuteRequest).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(request.Task))
@@ -62,8 +63,35 @@ internal static class AgentExecutionApi
             JsonSerializer.Serialize(payload, SutazJsonContext.Default.DictionaryStringJsonElement), 5, options.Value.MaxAttempts, null),
             context.RequestAborted).ConfigureAwait(false);
         signal.Notify();
+        await index.AddAsync(agent.Id, created.Task!.Id, context.RequestAborted).ConfigureAwait(false);
         var view = View(agent, created.Task!);
         return TypedResults.Accepted(view.Monitoring["status_url"], Envelope.Success(context, view, time));
+    }
+
+    private static async Task<Ok<Envelope<AgentStateView>>> StateAsync(HttpContext context, string id, AgentStore agents, ITaskStore tasks,
+        AgentExecutionIndex index, Vectors.VectorMemory memory, TimeProvider time)
+    {
+        var agent = await AgentApi.FindAsync(agents, id, context.RequestAborted).ConfigureAwait(false);
+        var summary = await index.SummaryAsync(agent.Id, context.RequestAborted).ConfigureAwait(false);
+        var latest = summary.LatestId is { } latestId ? await tasks.GetAsync(latestId, context.RequestAborted).ConfigureAwait(false) : null;
+        var config = agent.Definition.Config!;
+        return TypedResults.Ok(Envelope.Success(context, new AgentStateView
+        {
+            AgentId = agent.Id,
+            Name = agent.Name,
+            State = summary.ByStatus.GetValueOrDefault(TaskStatus.Running) > 0 ? "busy" : summary.ByStatus.GetValueOrDefault(TaskStatus.Queued) > 0 ? "queued" : "idle",
+            Model = config.ModelName!,
+            Tools = config.Tools ?? [],
+            Executions = new Dictionary<string, long>(summary.ByStatus, StringComparer.Ordinal) { ["total"] = summary.ByStatus.Values.Sum() },
+            ActiveExecutions = [.. summary.Active],
+            LastExecution = latest is null ? null : View(agent, latest),
+            Memory = new AgentMemoryState
+            {
+                Enabled = config.MemoryEnabled == true,
+                Items = await memory.CountMemoriesAsync(Auth.Caller.From(context).Owner, agent.Id, context.RequestAborted).ConfigureAwait(false),
+            },
+            UpdatedAt = agent.UpdatedAt,
+        }, time));
     }
 
     private static async Task<Ok<Envelope<AgentExecutionView>>> GetAsync(HttpContext context, string id, string executionId, AgentStore agents,

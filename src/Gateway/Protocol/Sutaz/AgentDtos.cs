@@ -135,3 +135,28 @@ internal sealed class AgentStreamEvent
     [JsonPropertyName("data"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public JsonElement? Data { get; set; }
     [JsonPropertyName("timestamp")] public DateTimeOffset Timestamp { get; set; }
 }
+
+/// <summary>GET /api/v1/agents/{id}/state: what the agent is doing now, its executions by status, and its memory.</summary>
+internal sealed class AgentStateView
+{
+    [JsonPropertyName("agent_id")] public string AgentId { get; set; } = "";
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
+
+    /// <summary>"busy" while an execution runs, "queued" while one waits, else "idle".</summary>
+    [JsonPropertyName("state")] public string State { get; set; } = "";
+    [JsonPropertyName("model")] public string Model { get; set; } = "";
+    [JsonPropertyName("tools")] public List<string> Tools { get; set; } = [];
+    [JsonPropertyName("executions")] public Dictionary<string, long> Executions { get; set; } = [];
+    [JsonPropertyName("active_executions")] public List<string> ActiveExecutions { get; set; } = [];
+    [JsonPropertyName("last_execution")] public AgentExecutionView? LastExecution { get; set; }
+    [JsonPropertyName("memory")] public AgentMemoryState Memory { get; set; } = new();
+    [JsonPropertyName("updated_at")] public DateTimeOffset UpdatedAt { get; set; }
+}
+
+internal sealed class AgentMemoryState
+{
+    [JsonPropertyName("enabled")] public bool Enabled { get; set; }
+
+    /// <summary>The caller's memories of this agent (memory_save and persistent memory).</summary>
+    [JsonPropertyName("items")] public long Items { get; set; }
+}

@@ -37,6 +37,7 @@ namespace SutazAi.Gateway.Protocol.Sutaz;
 [JsonSerializable(typeof(Envelope<AgentPageView>))]
 [JsonSerializable(typeof(Envelope<AgentInvokeReply>))]
 [JsonSerializable(typeof(Envelope<AgentHealthView>))]
+[JsonSerializable(typeof(Envelope<AgentStateView>))]
 [JsonSerializable(typeof(AgentExecuteRequest))]
 [JsonSerializable(typeof(Envelope<AgentExecutionView>))]
 [JsonSerializable(typeof(AgentStreamEvent))]
