@@ -20,7 +20,7 @@ namespace SutazAi.Gateway.Agents;
 /// (as data) and the finished exchange is remembered.
 /// </summary>
 internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog, VectorMemory memory, IOptions<VectorOptions> vectors,
-    ILogger<AgentRunner> log)
+    IOptions<AgentOptions> agents, ILogger<AgentRunner> log)
 {
     private const int RememberedChars = 2000;
 
@@ -108,7 +108,12 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
     {
         var config = agent.Definition.Config!;
         var client = new ChatPipeline(new PoolChatClient(pool, config.ModelName!))
-            .UseToolInvocation(new ToolLoopOptions { MaxIterations = config.MaxIterations ?? AgentRules.DefaultMaxIterations, TokenBudget = config.TokenBudget })
+            .UseToolInvocation(new ToolLoopOptions
+            {
+                MaxIterations = config.MaxIterations ?? AgentRules.DefaultMaxIterations,
+                TokenBudget = config.TokenBudget,
+                ToolTimeout = agents.Value.ToolTimeout,
+            })
             .Build();
         var messages = new List<ChatMessage>();
         if (!string.IsNullOrEmpty(config.SystemPrompt))

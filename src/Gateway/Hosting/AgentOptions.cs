@@ -7,4 +7,7 @@ internal sealed class AgentOptions
 
     /// <summary>A folder of agent definitions in YAML (*.yaml, *.yml) loaded at start; none when unset.</summary>
     public string? Directory { get; set; }
+
+    /// <summary>Longest run of one tool call; past it the model gets a timeout error and the call is abandoned.</summary>
+    public TimeSpan ToolTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
