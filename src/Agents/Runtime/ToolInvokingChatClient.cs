@@ -9,7 +9,7 @@ namespace SutazAi.Agents.Runtime;
 /// The tool-call loop (Microsoft.Extensions.AI's FunctionInvokingChatClient is not installable here): while the model
 /// asks for tools, run them and send the results back, then return the model's answer. Each call's arguments are
 /// checked against the tool's JSON schema first; a call runs with a timeout; a failing, unknown or invalid call
-/// becomes an error result the model can react to; results are size-capped; the calls of one turn run in parallel.
+/// becomes an error result the model can react to (except <see cref="RunAbortedException"/>, which ends the run); results are size-capped; the calls of one turn run in parallel.
 /// Only the tools in the request's <see cref="ChatOptions.Tools"/> can run. After
 /// <see cref="ToolLoopOptions.MaxIterations"/> tool turns the model is asked once more without tools, so it answers.
 /// </summary>
@@ -147,15 +147,34 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
 
     private async Task<IReadOnlyList<ToolResult>> InvokeAsync(List<FunctionCallContent> calls, IList<AITool> tools, CancellationToken cancellationToken)
     {
-        if (_loop.AllowParallelCalls && calls.Count > 1)
+        var results = new ToolResult[calls.Count];
+        for (var i = _loop.MaxCallsPerTurn; i < calls.Count; i++)
         {
-            return await Task.WhenAll(calls.Select(c => InvokeOneAsync(c, tools, cancellationToken))).ConfigureAwait(false);
+            results[i] = Failed(calls[i], $"Error: not run: at most {_loop.MaxCallsPerTurn} tool calls are run per turn; ask for fewer.", Stopwatch.GetTimestamp());
         }
 
-        var results = new List<ToolResult>(calls.Count);
-        foreach (var call in calls)
+        var run = Math.Min(calls.Count, _loop.MaxCallsPerTurn);
+        if (_loop.AllowParallelCalls && run > 1)
         {
-            results.Add(await InvokeOneAsync(call, tools, cancellationToken).ConfigureAwait(false));
+            using var slots = new SemaphoreSlim(_loop.MaxParallelCalls);
+            await Task.WhenAll(Enumerable.Range(0, run).Select(async i =>
+            {
+                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    results[i] = await InvokeOneAsync(calls[i], tools, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            })).ConfigureAwait(false);
+            return results;
+        }
+
+        for (var i = 0; i < run; i++)
+        {
+            results[i] = await InvokeOneAsync(calls[i], tools, cancellationToken).ConfigureAwait(false);
         }
 
         return results;
@@ -212,7 +231,7 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
             return Failed(call, $"Error: invalid arguments for '{call.Name}': {e.Message}", started, e);
         }
 #pragma warning disable CA1031 // A tool's failure is the model's information, never the loop's end (up to MaxConsecutiveErrors).
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not RunAbortedException)
 #pragma warning restore CA1031
         {
             // Includes a tool's own cancellation (its HTTP client timing out): a failed call, not the request's end.
@@ -224,6 +243,8 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxIterations, 1, nameof(options.MaxIterations));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxParallelCalls, 1, nameof(options.MaxParallelCalls));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxCallsPerTurn, 1, nameof(options.MaxCallsPerTurn));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConsecutiveErrors, 1, nameof(options.MaxConsecutiveErrors));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxResultChars, 1, nameof(options.MaxResultChars));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ToolTimeout, TimeSpan.Zero, nameof(options.ToolTimeout));

@@ -24,6 +24,12 @@ public sealed class ToolLoopOptions
     /// <summary>Whether the calls of one turn run concurrently.</summary>
     public bool AllowParallelCalls { get; set; } = true;
 
+    /// <summary>Calls of one turn running at once; the rest wait for a slot.</summary>
+    public int MaxParallelCalls { get; set; } = 20;
+
+    /// <summary>Calls one turn may ask for; the calls past it are not run and get an error result (a fan-out of 1,000 runs 32).</summary>
+    public int MaxCallsPerTurn { get; set; } = 32;
+
     /// <summary>Whether an unexpected tool exception's message reaches the model (expected failures, <see cref="ToolException"/>, always do).</summary>
     public bool IncludeExceptionDetails { get; set; }
 }

@@ -135,4 +135,6 @@ internal static partial class AgentRules
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,62}$")]
     private static partial Regex NamePattern();
+
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name);
 }

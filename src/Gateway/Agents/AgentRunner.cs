@@ -16,10 +16,11 @@ namespace SutazAi.Gateway.Agents;
 /// <summary>
 /// Runs an agent on a conversation for a caller: its model through the upstream pool, its system prompt first, only
 /// its own tools (built for the caller), in the tool loop with its iteration and token limits, all within its timeout.
-/// With persistent memory on, the caller's closest earlier exchanges with the agent are recalled into the prompt
-/// (as data) and the finished exchange is remembered.
+/// An agent can list other agents ("agent:&lt;name&gt;") and ask them; all the runs of one request form a
+/// <see cref="RunTree"/> with shared depth and step limits. With persistent memory on, the caller's closest earlier
+/// exchanges with the agent are recalled into the prompt (as data) and the finished exchange is remembered.
 /// </summary>
-internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog, VectorMemory memory, IOptions<VectorOptions> vectors,
+internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog, AgentStore store, VectorMemory memory, IOptions<VectorOptions> vectors,
     IOptions<AgentOptions> agents, ILogger<AgentRunner> log)
 {
     private const int RememberedChars = 2000;
@@ -27,25 +28,14 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
     public async Task<(ChatResponse Response, TimeSpan Duration)> RunAsync(AgentRecord agent, IReadOnlyList<ChatMessage> conversation, Caller caller,
         CancellationToken cancellationToken)
     {
-        var limit = Limit(agent);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(limit);
-        var started = Stopwatch.GetTimestamp();
+        using var tree = NewTree();
         try
         {
-            var (client, messages, options) = await PrepareAsync(agent, conversation, caller, timeout.Token).ConfigureAwait(false);
-            var response = await client.GetResponseAsync(messages, options, timeout.Token).ConfigureAwait(false);
-            await RememberAsync(agent, conversation, caller, response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text, timeout.Token)
-                .ConfigureAwait(false);
-            return (response, Stopwatch.GetElapsedTime(started));
+            return await RunInTreeAsync(agent, conversation, caller, tree, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is RunAbortedException or OperationCanceledException && tree.Tripped is { } reason && !cancellationToken.IsCancellationRequested)
         {
-            throw TimedOut(agent, limit);
-        }
-        catch (ToolLoopException e)
-        {
-            throw Stopped(agent, e);
+            throw LimitExceeded(agent, reason);
         }
     }
 
@@ -53,15 +43,16 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
     public async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(AgentRecord agent, IReadOnlyList<ChatMessage> conversation, Caller caller,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var tree = NewTree();
         var limit = Limit(agent);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, tree.Token);
         timeout.CancelAfter(limit);
         IChatClient client;
         List<ChatMessage> messages;
         ChatOptions options;
         try
         {
-            (client, messages, options) = await PrepareAsync(agent, conversation, caller, timeout.Token).ConfigureAwait(false);
+            (client, messages, options) = await PrepareAsync(agent, conversation, caller, tree, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -78,6 +69,10 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
                 {
                     break;
                 }
+            }
+            catch (Exception e) when (e is RunAbortedException or OperationCanceledException && tree.Tripped is { } reason && !cancellationToken.IsCancellationRequested)
+            {
+                throw LimitExceeded(agent, reason);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -103,8 +98,36 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
         await RememberAsync(agent, conversation, caller, answer.ToString(), timeout.Token).ConfigureAwait(false);
     }
 
+    private RunTree NewTree() => RunTree.Root(agents.Value.MaxDelegationDepth, agents.Value.MaxStepsPerRun);
+
+    /// <summary>One run of the tree (the root or a delegated one), within its own timeout and the tree's cancellation.</summary>
+    private async Task<(ChatResponse Response, TimeSpan Duration)> RunInTreeAsync(AgentRecord agent, IReadOnlyList<ChatMessage> conversation, Caller caller,
+        RunTree tree, CancellationToken cancellationToken)
+    {
+        var limit = Limit(agent);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, tree.Token);
+        timeout.CancelAfter(limit);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var (client, messages, options) = await PrepareAsync(agent, conversation, caller, tree, timeout.Token).ConfigureAwait(false);
+            var response = await client.GetResponseAsync(messages, options, timeout.Token).ConfigureAwait(false);
+            await RememberAsync(agent, conversation, caller, response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text, timeout.Token)
+                .ConfigureAwait(false);
+            return (response, Stopwatch.GetElapsedTime(started));
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested && tree.Tripped is null)
+        {
+            throw TimedOut(agent, limit);
+        }
+        catch (ToolLoopException e)
+        {
+            throw Stopped(agent, e);
+        }
+    }
+
     private async Task<(IChatClient Client, List<ChatMessage> Messages, ChatOptions Options)> PrepareAsync(AgentRecord agent,
-        IReadOnlyList<ChatMessage> conversation, Caller caller, CancellationToken cancellationToken)
+        IReadOnlyList<ChatMessage> conversation, Caller caller, RunTree tree, CancellationToken cancellationToken)
     {
         var config = agent.Definition.Config!;
         var client = new ChatPipeline(new PoolChatClient(pool, config.ModelName!))
@@ -114,6 +137,7 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
                 TokenBudget = config.TokenBudget,
                 ToolTimeout = agents.Value.ToolTimeout,
             })
+            .Use(inner => new StepCountingChatClient(inner, tree))
             .Build();
         var messages = new List<ChatMessage>();
         if (!string.IsNullOrEmpty(config.SystemPrompt))
@@ -138,15 +162,47 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
         }
 
         messages.AddRange(conversation);
-        var scope = new ToolScope(caller.Owner, agent.Id);
+        var names = config.Tools ?? [];
+        var tools = new List<AITool>(await catalog.ResolveAsync(names.Where(n => !AgentChat.IsAgentModel(n, out _)), new ToolScope(caller.Owner, agent.Id), cancellationToken)
+            .ConfigureAwait(false));
+        foreach (var name in names)
+        {
+            if (AgentChat.IsAgentModel(name, out var other))
+            {
+                tools.Add(Delegation(other, caller, tree));
+            }
+        }
+
         var options = new ChatOptions
         {
-            Tools = config.Tools is { Count: > 0 } names ? [.. await catalog.ResolveAsync(names, scope, cancellationToken).ConfigureAwait(false)] : null,
+            Tools = tools.Count > 0 ? tools : null,
             Temperature = (float?)config.Temperature,
             MaxOutputTokens = config.MaxTokens,
         };
         return (client, messages, options);
     }
+
+    /// <summary>"ask_&lt;agent&gt;": runs that agent on a task, one level down the tree, for the same caller.</summary>
+    private AIFunction Delegation(string name, Caller caller, RunTree tree) => AIFunctionFactory.Create(
+        async (string task, CancellationToken cancellationToken) =>
+        {
+            var child = tree.Child();
+            var target = await store.FindAsync(name, cancellationToken).ConfigureAwait(false) is { } found && found.Name == name
+                ? found
+                : throw new ToolException($"there is no agent '{name}'");
+            try
+            {
+                var (response, _) = await RunInTreeAsync(target, [new ChatMessage(ChatRole.User, task)], caller, child, cancellationToken).ConfigureAwait(false);
+                return response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text ?? "";
+            }
+            catch (OperationCanceledException e) when (tree.Tripped is { } reason)
+            {
+                // The tree was stopped below: the whole run ends, it is not this tool's failure to report to the model.
+                throw new RunAbortedException($"{RunTree.LimitExceeded}: {reason}", e);
+            }
+        },
+        "ask_" + new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]),
+        $"Asks the agent '{name}' to do a task (described in full, in plain words) and returns its answer.");
 
     /// <summary>With memory on, the exchange is stored; a failure to store it is logged and does not fail the answered run.</summary>
     private async Task RememberAsync(AgentRecord agent, IReadOnlyList<ChatMessage> conversation, Caller caller, string? answer, CancellationToken cancellationToken)
@@ -176,6 +232,9 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
 
     private static GatewayException Stopped(AgentRecord agent, ToolLoopException e) =>
         new(ErrorKind.AgentFailed, $"agent '{agent.Name}' stopped: {e.Message}");
+
+    private static GatewayException LimitExceeded(AgentRecord agent, string reason) =>
+        new(ErrorKind.AgentFailed, $"agent '{agent.Name}' stopped: {RunTree.LimitExceeded}: {reason}");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} answered but its exchange was not remembered: {Error}")]
     private static partial void LogNotRemembered(ILogger logger, string agent, string error);

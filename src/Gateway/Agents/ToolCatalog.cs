@@ -13,7 +13,7 @@ namespace SutazAi.Gateway.Agents;
 /// <summary>
 /// The tools agents can be given, by name: the built-in plugins, and the tools of the configured MCP servers
 /// ("mcp:&lt;server&gt;" for all of a server's tools, "mcp:&lt;server&gt;/&lt;tool&gt;" for one). An agent lists the names it may
-/// use; a run is only ever given the tools of its agent (the tool loop runs nothing else), built for the run's
+/// use ("agent:&lt;name&gt;" names another agent to delegate to; <see cref="AgentRunner"/> builds those); a run is only ever given the tools of its agent (the tool loop runs nothing else), built for the run's
 /// <see cref="ToolScope"/> so data tools reach only the caller's data.
 /// </summary>
 internal sealed class ToolCatalog : IDisposable
@@ -72,7 +72,8 @@ internal sealed class ToolCatalog : IDisposable
 
     /// <summary>Whether an agent may list this name: a built-in, or an MCP reference to a configured server.</summary>
     public bool Contains(string name) =>
-        _builtIns.ContainsKey(name) || (TryParseMcp(name, out var server, out _) && _mcp.Servers.Contains(server, StringComparer.Ordinal));
+        _builtIns.ContainsKey(name) || (TryParseMcp(name, out var server, out _) && _mcp.Servers.Contains(server, StringComparer.Ordinal))
+        || (AgentChat.IsAgentModel(name, out var agent) && AgentRules.IsValidName(agent));
 
     /// <summary>Checks the names an agent lists; an unknown one is a 400 naming <paramref name="field"/>.</summary>
     public void Validate(IEnumerable<string> names, string field)
@@ -81,7 +82,7 @@ internal sealed class ToolCatalog : IDisposable
         {
             if (!Contains(name))
             {
-                var known = _builtIns.Keys.Concat(_mcp.Servers.Select(s => McpPrefix + s)).Order(StringComparer.Ordinal);
+                var known = _builtIns.Keys.Concat(_mcp.Servers.Select(s => McpPrefix + s)).Order(StringComparer.Ordinal).Append("agent:<name>");
                 throw GatewayException.Invalid($"unknown tool '{name}'; available: {string.Join(", ", known)}", field);
             }
         }

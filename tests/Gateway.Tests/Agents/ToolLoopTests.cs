@@ -46,6 +46,37 @@ public sealed class ToolLoopTests
     }
 
     [Fact]
+    public async Task ATurnAskingForTooManyCalls_RunsTheFirstOnes_AndTellsTheModelAboutTheRest()
+    {
+        var runs = 0;
+        var count = AIFunctionFactory.Create(() => Interlocked.Increment(ref runs), "count", "Counts.");
+        var model = new ScriptedChatClient(
+            _ => Calls([.. Enumerable.Range(0, 10).Select(i => ($"c{i}", "count", new Dictionary<string, object?>()))]),
+            _ => Answer("done"));
+        var client = new ToolInvokingChatClient(model, new ToolLoopOptions { MaxCallsPerTurn = 4, MaxParallelCalls = 2 });
+
+        var response = await client.GetResponseAsync(Question, Options(count));
+
+        Assert.Equal(4, runs);
+        var results = Results(response).ToList();
+        Assert.Equal(10, results.Count);
+        Assert.Equal(6, results.Count(r => r.Result?.ToString() == "Error: not run: at most 4 tool calls are run per turn; ask for fewer."));
+    }
+
+    [Fact]
+    public async Task RunAbortedException_FromATool_EndsTheRun_InsteadOfBecomingAResult()
+    {
+        var abort = AIFunctionFactory.Create(string () => throw new RunAbortedException("limit"), "abort", "Ends the run.");
+        var model = new ScriptedChatClient(_ => Calls(("c1", "abort", [])), _ => Answer("never"));
+        var client = new ToolInvokingChatClient(model, new ToolLoopOptions());
+
+        var thrown = await Assert.ThrowsAsync<RunAbortedException>(() => client.GetResponseAsync(Question, Options(abort)));
+
+        Assert.Equal("limit", thrown.Message);
+        Assert.Single(model.Turns);
+    }
+
+    [Fact]
     public async Task ParallelCalls_OfOneTurnRunConcurrently()
     {
         // Each tool waits until both have started: sequential execution would never finish.
