@@ -210,11 +210,11 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
         timeout.CancelAfter(_loop.ToolTimeout);
         try
         {
-            // On a thread of its own (not the pool's): a synchronous tool must neither serialise the parallel calls nor,
-            // if it ignores its token, hold the loop past the timeout (it is abandoned then; its result is never used),
-            // and twenty such tools must not starve the pool that serves every other request (RELIABILITY.md AG-02).
+            // On a tool thread (not the pool's): a synchronous tool must neither serialise the parallel calls nor, if it
+            // ignores its token, hold the loop past the timeout (it is abandoned then; its result is never used), and
+            // twenty such tools must not starve the pool that serves every other request (RELIABILITY.md AG-02).
             var result = await Task.Factory.StartNew(() => function.InvokeAsync(bound, timeout.Token).AsTask(), CancellationToken.None,
-                    TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default).Unwrap()
+                    TaskCreationOptions.DenyChildAttach, ToolThreadScheduler.Shared).Unwrap()
                 .WaitAsync(_loop.ToolTimeout, cancellationToken).ConfigureAwait(false);
             return new ToolResult(new FunctionResultContent(call.CallId, Cap(result)), Failed: false, Stopwatch.GetElapsedTime(started));
         }
