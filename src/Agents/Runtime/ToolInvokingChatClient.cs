@@ -186,7 +186,7 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
         if (tools.OfType<AIFunction>().FirstOrDefault(t => t.Name == call.Name) is not { } function)
         {
             // Only the request's own tools: a model that names anything else gets told what exists.
-            return Failed(call, $"Error: unknown tool '{call.Name}'. Available tools: {string.Join(", ", tools.OfType<AIFunction>().Select(t => t.Name))}.", started);
+            return Failed(call, $"Error: tool_not_allowed: '{call.Name}' is not one of your tools. Available tools: {string.Join(", ", tools.OfType<AIFunction>().Select(t => t.Name))}.", started);
         }
 
         if (call.Exception is { } unreadable)

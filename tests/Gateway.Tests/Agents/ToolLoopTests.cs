@@ -153,7 +153,7 @@ public sealed class ToolLoopTests
 
         var response = await client.GetResponseAsync(Question, Options(Weather()));
 
-        Assert.Equal("Error: unknown tool 'delete_everything'. Available tools: weather.", Results(response).Single().Result);
+        Assert.Equal("Error: tool_not_allowed: 'delete_everything' is not one of your tools. Available tools: weather.", Results(response).Single().Result);
     }
 
     [Fact]
