@@ -150,7 +150,9 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
         var results = new ToolResult[calls.Count];
         for (var i = _loop.MaxCallsPerTurn; i < calls.Count; i++)
         {
-            results[i] = Failed(calls[i], $"Error: not run: at most {_loop.MaxCallsPerTurn} tool calls are run per turn; ask for fewer.", Stopwatch.GetTimestamp());
+            // Told, but not counted as a failing tool: the calls that did run decide MaxConsecutiveErrors.
+            results[i] = Failed(calls[i], $"Error: not run: at most {_loop.MaxCallsPerTurn} tool calls are run per turn; ask for fewer.", Stopwatch.GetTimestamp())
+                with { Failed = false };
         }
 
         var run = Math.Min(calls.Count, _loop.MaxCallsPerTurn);
@@ -214,7 +216,7 @@ public sealed class ToolInvokingChatClient(IChatClient inner, ToolLoopOptions lo
             // ignores its token, hold the loop past the timeout (it is abandoned then; its result is never used), and
             // twenty such tools must not starve the pool that serves every other request (RELIABILITY.md AG-02).
             var result = await Task.Factory.StartNew(() => function.InvokeAsync(bound, timeout.Token).AsTask(), CancellationToken.None,
-                    TaskCreationOptions.DenyChildAttach, ToolThreadScheduler.Shared).Unwrap()
+                    TaskCreationOptions.DenyChildAttach | TaskCreationOptions.HideScheduler, ToolThreadScheduler.Shared).Unwrap()
                 .WaitAsync(_loop.ToolTimeout, cancellationToken).ConfigureAwait(false);
             return new ToolResult(new FunctionResultContent(call.CallId, Cap(result)), Failed: false, Stopwatch.GetElapsedTime(started));
         }

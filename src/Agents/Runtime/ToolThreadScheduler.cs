@@ -3,16 +3,18 @@ using System.Collections.Concurrent;
 namespace SutazAi.Agents.Runtime;
 
 /// <summary>
-/// Where tool calls start: a set of dedicated background threads (created on demand, up to a maximum, then kept), not
-/// the thread pool. A tool that blocks its thread and ignores cancellation holds one of these, never a pool thread, so
+/// Where tool calls start: dedicated background threads (created on demand, up to a maximum, then kept), not the
+/// thread pool. A tool that blocks its thread and ignores cancellation holds one of these, never a pool thread, so
 /// twenty stuck tools do not slow the requests the pool serves (RELIABILITY.md AG-02); and unlike a new thread per
-/// call, a call costs a queue hand-off. When every thread is stuck, further calls wait and time out as calls.
+/// call, a call costs a queue hand-off. When every thread is stuck, further calls wait in the queue and time out as
+/// calls; a thread comes back when its tool finally returns.
 /// </summary>
 public sealed class ToolThreadScheduler : TaskScheduler, IDisposable
 {
     public static readonly ToolThreadScheduler Shared = new(64);
 
-    private readonly BlockingCollection<Task> _queue = [];
+    private readonly ConcurrentQueue<Task> _queue = new();
+    private readonly SemaphoreSlim _wake = new(0);
     private readonly int _maxThreads;
     private int _threads;
     private int _idle;
@@ -27,27 +29,40 @@ public sealed class ToolThreadScheduler : TaskScheduler, IDisposable
 
     public int Threads => Volatile.Read(ref _threads);
 
-    public void Dispose() => _queue.CompleteAdding();
+    public void Dispose() => _wake.Dispose();
 
     protected override void QueueTask(Task task)
     {
-        _queue.Add(task);
+        _queue.Enqueue(task);
 
-        // One more thread when the waiting work outnumbers the idle threads (all busy, or stuck).
-        if (_queue.Count > Volatile.Read(ref _idle))
+        // Claim an idle thread (it is woken for this task) or start one. A thread is counted idle only while it waits,
+        // so a claimed thread is never one that is about to run something else.
+        while (true)
         {
-            StartThread();
+            var idle = Volatile.Read(ref _idle);
+            if (idle == 0)
+            {
+                StartThread();
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _idle, idle - 1, idle) == idle)
+            {
+                _wake.Release();
+                return;
+            }
         }
     }
 
     protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) => false;
 
-    protected override IEnumerable<Task> GetScheduledTasks() => _queue.ToArray();
+    protected override IEnumerable<Task> GetScheduledTasks() => [.. _queue];
 
     private void StartThread()
     {
         if (Interlocked.Increment(ref _threads) > _maxThreads)
         {
+            // At the maximum: the task waits for a thread to finish what it runs.
             Interlocked.Decrement(ref _threads);
             return;
         }
@@ -59,21 +74,13 @@ public sealed class ToolThreadScheduler : TaskScheduler, IDisposable
     {
         while (true)
         {
-            Interlocked.Increment(ref _idle);
-            Task task;
-            try
+            while (_queue.TryDequeue(out var task))
             {
-                if (!_queue.TryTake(out task!, Timeout.Infinite))
-                {
-                    return;
-                }
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _idle);
+                TryExecuteTask(task);
             }
 
-            TryExecuteTask(task);
+            Interlocked.Increment(ref _idle);
+            _wake.Wait();
         }
     }
 }

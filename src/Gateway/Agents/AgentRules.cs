@@ -133,7 +133,7 @@ internal static partial class AgentRules
         }
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,62}$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9._-]{0,62}\z")]
     private static partial Regex NamePattern();
 
     public static bool IsValidName(string name) => NamePattern().IsMatch(name);

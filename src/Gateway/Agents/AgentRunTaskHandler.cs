@@ -17,6 +17,7 @@ namespace SutazAi.Gateway.Agents;
 internal sealed class AgentRunTaskHandler(AgentStore store, AgentRunner runner) : ITaskHandler
 {
     public const string Type = "agent_run";
+    public const string OwnerField = "owner";
     private const int EventResultChars = 4000;
 
     public string TaskType => Type;
@@ -32,6 +33,19 @@ internal sealed class AgentRunTaskHandler(AgentStore store, AgentRunner runner) 
         {
             throw GatewayException.Invalid("payload.task must be a non-empty string", "payload.task");
         }
+
+        if (payload.TryGetProperty(OwnerField, out _))
+        {
+            throw GatewayException.Invalid("payload.owner is set by the gateway (the caller), not by the client", "payload.owner");
+        }
+    }
+
+    /// <summary>The run acts for the caller who enqueued it: its tools reach that caller's memories and documents only.</summary>
+    public string Bind(JsonElement payload, Auth.Caller caller)
+    {
+        var fields = payload.EnumerateObject().ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
+        fields[OwnerField] = JsonSerializer.SerializeToElement(caller.Owner, Protocol.Sutaz.SutazJsonContext.Default.String);
+        return JsonSerializer.Serialize(fields, Protocol.Sutaz.SutazJsonContext.Default.DictionaryStringJsonElement);
     }
 
     public async Task<string> RunAsync(TaskExecution execution, CancellationToken cancellationToken)
@@ -110,7 +124,9 @@ internal sealed class AgentRunTaskHandler(AgentStore store, AgentRunner runner) 
 
     /// <summary>Who asked for the execution (recorded at enqueue); its tools act for that owner.</summary>
     private static Auth.Caller Owner(JsonElement payload) =>
-        payload.TryGetProperty("owner", out var owner) && owner.ValueKind == JsonValueKind.String ? new Auth.Caller(owner.GetString()!) : Auth.Caller.Local;
+        payload.TryGetProperty(OwnerField, out var owner) && owner.ValueKind == JsonValueKind.String && owner.GetString() is { Length: > 0 } name
+            ? new Auth.Caller(name)
+            : throw GatewayException.Invalid("the execution has no owner; it was not enqueued through the gateway's API", "payload.owner");
 
     private static string Json(Action<Utf8JsonWriter> write)
     {

@@ -95,7 +95,7 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
             yield return updates.Current;
         }
 
-        await RememberAsync(agent, conversation, caller, answer.ToString(), timeout.Token).ConfigureAwait(false);
+        await RememberAsync(agent, conversation, caller, answer.ToString(), cancellationToken).ConfigureAwait(false);
     }
 
     private RunTree NewTree() => RunTree.Root(agents.Value.MaxDelegationDepth, agents.Value.MaxStepsPerRun);
@@ -112,7 +112,7 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
         {
             var (client, messages, options) = await PrepareAsync(agent, conversation, caller, tree, timeout.Token).ConfigureAwait(false);
             var response = await client.GetResponseAsync(messages, options, timeout.Token).ConfigureAwait(false);
-            await RememberAsync(agent, conversation, caller, response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text, timeout.Token)
+            await RememberAsync(agent, conversation, caller, response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text, cancellationToken)
                 .ConfigureAwait(false);
             return (response, Stopwatch.GetElapsedTime(started));
         }
@@ -147,7 +147,18 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
 
         if (config.MemoryEnabled == true && LastUserText(conversation) is { Length: > 0 } question)
         {
-            var recalled = await memory.RecallAsync(caller.Owner, agent.Id, question, vectors.Value.MemoryRecall, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<VectorMatch> recalled;
+            try
+            {
+                recalled = await memory.RecallAsync(caller.Owner, agent.Id, question, vectors.Value.MemoryRecall, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is GatewayException or System.Data.Common.DbException)
+            {
+                // RELIABILITY.md ST-03: memory down (the vector store, its database, or the embedding model): answer without recall.
+                LogNoRecall(log, agent.Name, e is GatewayException gateway ? gateway.Code : e.GetType().Name);
+                recalled = [];
+            }
+
             if (recalled.Count > 0)
             {
                 // Delimited as data: a remembered text is something said before, never an instruction.
@@ -157,7 +168,8 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
                     notes.Append("- ").AppendLine(item.Payload.TryGetValue("text", out var text) ? text.GetString() : "");
                 }
 
-                messages.Add(new ChatMessage(ChatRole.System, notes.ToString()));
+                // As a user-side message, not a system one: a stored text must not gain the system prompt's authority.
+                messages.Add(new ChatMessage(ChatRole.User, notes.ToString()));
             }
         }
 
@@ -169,7 +181,7 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
         {
             if (AgentChat.IsAgentModel(name, out var other))
             {
-                tools.Add(Delegation(other, caller, tree));
+                tools.Add(Delegation(other, DelegationName(other, tools), caller, tree));
             }
         }
 
@@ -183,7 +195,21 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
     }
 
     /// <summary>"ask_&lt;agent&gt;": runs that agent on a task, one level down the tree, for the same caller.</summary>
-    private AIFunction Delegation(string name, Caller caller, RunTree tree) => AIFunctionFactory.Create(
+    /// <summary>"ask_" and the agent's name made safe for every chat API (at most 64 characters, unique in the run's tools).</summary>
+    private static string DelegationName(string agent, List<AITool> tools)
+    {
+        var safe = "ask_" + new string([.. agent.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '_')]);
+        safe = safe.Length > 64 ? safe[..64] : safe;
+        var name = safe;
+        for (var n = 2; tools.Any(t => t.Name == name); n++)
+        {
+            name = (safe.Length > 61 ? safe[..61] : safe) + "_" + n;
+        }
+
+        return name;
+    }
+
+    private AIFunction Delegation(string name, string functionName, Caller caller, RunTree tree) => AIFunctionFactory.Create(
         async (string task, CancellationToken cancellationToken) =>
         {
             var child = tree.Child();
@@ -201,7 +227,7 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
                 throw new RunAbortedException($"{RunTree.LimitExceeded}: {reason}", e);
             }
         },
-        "ask_" + new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]),
+        functionName,
         $"Asks the agent '{name}' to do a task (described in full, in plain words) and returns its answer.");
 
     /// <summary>With memory on, the exchange is stored; a failure to store it is logged and does not fail the answered run.</summary>
@@ -217,9 +243,10 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
         {
             await memory.RememberAsync(caller.Owner, agent.Id, text.Length > RememberedChars ? text[..RememberedChars] : text, cancellationToken).ConfigureAwait(false);
         }
-        catch (GatewayException e)
+        catch (Exception e) when (e is GatewayException or System.Data.Common.DbException or HttpRequestException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            LogNotRemembered(log, agent.Name, e.Code);
+            LogNotRemembered(log, agent.Name, e is GatewayException gateway ? gateway.Code : e.GetType().Name);
         }
     }
 
@@ -235,6 +262,9 @@ internal sealed partial class AgentRunner(UpstreamPool pool, ToolCatalog catalog
 
     private static GatewayException LimitExceeded(AgentRecord agent, string reason) =>
         new(ErrorKind.AgentFailed, $"agent '{agent.Name}' stopped: {RunTree.LimitExceeded}: {reason}");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} runs without recalled memories: {Error}")]
+    private static partial void LogNoRecall(ILogger logger, string agent, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} answered but its exchange was not remembered: {Error}")]
     private static partial void LogNotRemembered(ILogger logger, string agent, string error);

@@ -19,7 +19,16 @@ internal sealed class DocumentScope(DocumentLibrary library, ToolScope scope) : 
 
     public async Task<IReadOnlyList<DocumentPassage>> SearchAsync(string query, string? documentId, int limit, CancellationToken cancellationToken)
     {
-        var passages = await library.SearchAsync(scope.Owner, query, limit, documentId is null ? null : [documentId], null, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<DocumentLibrary.Passage> passages;
+        try
+        {
+            passages = await library.SearchAsync(scope.Owner, query, limit, documentId is null ? null : [documentId], null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Errors.GatewayException e)
+        {
+            throw MemoryScope.Unavailable(e);
+        }
+
         return [.. passages.Select(p => new DocumentPassage(p.DocumentId, p.Title, p.ChunkIndex, p.Text, Math.Round(p.Score, 4)))];
     }
 

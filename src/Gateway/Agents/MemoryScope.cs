@@ -1,4 +1,6 @@
 using System.Text.Json;
+using SutazAi.Agents.Runtime;
+using SutazAi.Gateway.Errors;
 using SutazAi.Gateway.Vectors;
 using SutazAi.Plugins.Memory;
 
@@ -9,11 +11,31 @@ internal sealed class MemoryScope(VectorMemory memory, ToolScope scope) : IMemor
 {
     public async Task<IReadOnlyList<MemoryItem>> SearchAsync(string query, int limit, CancellationToken cancellationToken)
     {
-        var matches = await memory.RecallAsync(scope.Owner, scope.AgentId, query, limit, cancellationToken).ConfigureAwait(false);
-        return [.. matches.Select(m => new MemoryItem(m.Id, Text(m, "text") ?? "", Math.Round(m.Score, 4), Text(m, "created_at")))];
+        try
+        {
+            var matches = await memory.RecallAsync(scope.Owner, scope.AgentId, query, limit, cancellationToken).ConfigureAwait(false);
+            return [.. matches.Select(m => new MemoryItem(m.Id, Text(m, "text") ?? "", Math.Round(m.Score, 4), Text(m, "created_at")))];
+        }
+        catch (GatewayException e)
+        {
+            throw Unavailable(e);
+        }
     }
 
-    public Task<string> SaveAsync(string text, CancellationToken cancellationToken) => memory.RememberAsync(scope.Owner, scope.AgentId, text, cancellationToken);
+    public async Task<string> SaveAsync(string text, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await memory.RememberAsync(scope.Owner, scope.AgentId, text, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GatewayException e)
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    /// <summary>RELIABILITY.md ST-03: the vector store or the embedding model is down; the model is told, the run goes on.</summary>
+    internal static ToolException Unavailable(GatewayException e) => new($"memory_unavailable: {e.Message}");
 
     private static string? Text(VectorMatch match, string key) =>
         match.Payload.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

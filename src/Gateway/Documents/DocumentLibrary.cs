@@ -15,6 +15,7 @@ namespace SutazAi.Gateway.Documents;
 internal sealed class DocumentLibrary(DocumentStore documents, VectorMemory memory, IOptions<VectorOptions> options, TimeProvider time)
 {
     public const int MaxChunks = 5000;
+    public const int MaxSearchDocuments = 20;
 
     public async Task<DocumentRecord> IngestAsync(string owner, string title, string contentType, string content, string? metadata,
         CancellationToken cancellationToken)
@@ -87,7 +88,13 @@ internal sealed class DocumentLibrary(DocumentStore documents, VectorMemory memo
 
         var vector = (await memory.EmbedAsync([query], cancellationToken).ConfigureAwait(false))[0];
         var scope = VectorFilter.Of(("owner", owner), ("kind", "document"));
-        var filters = documentIds is { Count: > 0 } ? documentIds.Select(id => scope.And(VectorFilter.Of(("document_id", id)))) : [scope];
+        var ids = documentIds?.Distinct(StringComparer.Ordinal).ToList() ?? [];
+        if (ids.Count > MaxSearchDocuments)
+        {
+            throw GatewayException.Invalid($"document_ids lists at most {MaxSearchDocuments} documents", "document_ids");
+        }
+
+        var filters = ids.Count > 0 ? ids.Select(id => scope.And(VectorFilter.Of(("document_id", id)))) : [scope];
         var matches = new List<VectorMatch>();
         foreach (var filter in filters)
         {

@@ -34,12 +34,25 @@ internal static partial class TextExtractor
         };
     }
 
-    public static string Extract(string content, string contentType) => Tidy(contentType switch
+    /// <summary>Every pattern gives up after this long: crafted markup (thousands of unclosed tags) must not hold a request.</summary>
+    private const int TimeoutMs = 5000;
+
+    public static string Extract(string content, string contentType)
     {
-        "text/html" => Html(content),
-        "text/markdown" => Markdown(content),
-        _ => content,
-    });
+        try
+        {
+            return Tidy(contentType switch
+            {
+                "text/html" => Html(content),
+                "text/markdown" => Markdown(content),
+                _ => content,
+            });
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            throw Errors.GatewayException.Invalid("the document's markup could not be read in time; send it as text/plain", "content");
+        }
+    }
 
     private static string Html(string html)
     {
@@ -86,33 +99,33 @@ internal static partial class TextExtractor
         return builder.ToString();
     }
 
-    [GeneratedRegex(@"<(script|style|head|noscript|template)\b[^>]*>.*?</\1\s*>|<!--.*?-->", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    [GeneratedRegex(@"<(script|style|head|noscript|template)\b[^>]*>.*?</\1\s*>|<!--.*?-->", RegexOptions.IgnoreCase | RegexOptions.Singleline, matchTimeoutMilliseconds: TimeoutMs)]
     private static partial Regex HiddenHtml();
 
-    [GeneratedRegex(@"<\s*(br|/?p|/?div|/?li|/?ul|/?ol|/?tr|/?h[1-6]|/?section|/?article|/?blockquote|/?pre|/?table|/?title)\b[^>]*>", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"<\s*(br|/?p|/?div|/?li|/?ul|/?ol|/?tr|/?h[1-6]|/?section|/?article|/?blockquote|/?pre|/?table|/?title)\b[^>]*>", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: TimeoutMs)]
     private static partial Regex BlockTag();
 
-    [GeneratedRegex(@"<[^>]*>")]
+    [GeneratedRegex(@"<[^>]*>", RegexOptions.None, matchTimeoutMilliseconds: TimeoutMs)]
     private static partial Regex AnyTag();
 
-    [GeneratedRegex(@"^\s*(```|~~~).*$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s*(```|~~~).*$", RegexOptions.Multiline, matchTimeoutMilliseconds: TimeoutMs)]
     private static partial Regex Fence();
 
-    [GeneratedRegex(@"!\[([^\]]*)\]\([^)]*\)")]
+    [GeneratedRegex(@"!\[([^\]]*)\]\([^)]*\)", RegexOptions.None, matchTimeoutMilliseconds: TimeoutMs)]
     private static partial Regex Image();
 
-    [GeneratedRegex(@"\[([^\]]+)\]\([^)]*\)")]
+    [GeneratedRegex(@"\[([^\]]+)\]\([^)]*\)", RegexOptions.None, matchTimeoutMilliseconds: TimeoutMs)]
     private static partial Regex Link();
 
-    [GeneratedRegex(@"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+(?=\S))", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+(?=\S))", RegexOptions.Multiline, matchTimeoutMilliseconds: TimeoutMs)]
     private static partial Regex Heading();
 
-    [GeneratedRegex(@"(\*\*|__|\*|_)(\S(?:.*?\S)?)\1")]
+    [GeneratedRegex(@"(\*\*|__|\*|_)(\S(?:.*?\S)?)\1", RegexOptions.None, matchTimeoutMilliseconds: TimeoutMs)]
     private static partial Regex Emphasis();
 
-    [GeneratedRegex(@"`([^`]*)`")]
+    [GeneratedRegex(@"`([^`]*)`", RegexOptions.None, matchTimeoutMilliseconds: TimeoutMs)]
     private static partial Regex InlineCode();
 
-    [GeneratedRegex(@"[ \t\f\v\u00a0]+")]
+    [GeneratedRegex(@"[ \t\f\v\u00a0]+", RegexOptions.None, matchTimeoutMilliseconds: TimeoutMs)]
     private static partial Regex SpaceRun();
 }

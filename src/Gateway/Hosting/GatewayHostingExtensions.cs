@@ -33,7 +33,10 @@ internal static class GatewayHostingExtensions
         services.AddOptions<SutazAi.Plugins.Tools.HttpFetchOptions>().BindConfiguration("Tools:HttpFetch");
         services.AddOptions<SutazAi.Plugins.Tools.WebSearchOptions>().BindConfiguration("Tools:WebSearch");
         services.AddHttpContextAccessor();
-        services.AddOptions<McpOptions>().BindConfiguration(McpOptions.Section);
+        services.AddOptions<McpOptions>().BindConfiguration(McpOptions.Section)
+            .Validate(o => o.Servers.Values.All(s => (s.Url is not null) ^ !string.IsNullOrWhiteSpace(s.Command)),
+                "each Mcp:Servers entry needs exactly one of Command (stdio) or Url (Streamable HTTP)")
+            .ValidateOnStart();
         services.TryAddSingleton<Agents.Mcp.McpToolbox>();
         services.TryAddSingleton<Agents.ToolCatalog>();
         services.TryAddSingleton<Agents.AgentRunner>();

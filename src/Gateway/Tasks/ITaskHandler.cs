@@ -13,6 +13,12 @@ internal interface ITaskHandler
     /// <summary>Throws a 400 <see cref="Errors.GatewayException"/> naming the payload field at fault.</summary>
     void Validate(JsonElement payload);
 
+    /// <summary>
+    /// The payload as stored, after <see cref="Validate"/>: a handler whose task acts for someone records the caller
+    /// here (server-owned fields are never taken from the client).
+    /// </summary>
+    string Bind(JsonElement payload, Auth.Caller caller) => payload.GetRawText();
+
     /// <summary>The result as JSON. A <see cref="Errors.GatewayException"/> that is not an upstream fault fails the task for good.</summary>
     Task<string> RunAsync(TaskExecution execution, CancellationToken cancellationToken);
 }

@@ -21,21 +21,14 @@ internal sealed class EmbeddedVectorStore(Database database, TimeProvider time) 
 
     public string Backend => "embedded";
 
-    public void Dispose()
-    {
-        _sync.Dispose();
-        foreach (var index in _indexes.Values)
-        {
-            index.Dispose();
-        }
-    }
+    public void Dispose() => _sync.Dispose();
 
     public async Task<IReadOnlyList<VectorCollection>> ListCollectionsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT c.name, c.dimension, c.distance, (SELECT COUNT(*) FROM vector_points p WHERE p.collection = c.name AND p.deleted = 0) "
-            + "FROM vector_collections c ORDER BY c.name";
+            + "FROM vector_collections c";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var collections = new List<VectorCollection>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -43,7 +36,8 @@ internal sealed class EmbeddedVectorStore(Database database, TimeProvider time) 
             collections.Add(new VectorCollection(reader.GetString(0), reader.GetInt32(1), ParseDistance(reader.GetString(2)), reader.GetInt64(3)));
         }
 
-        return collections;
+        // Ordered here, not in SQL: PostgreSQL would sort by the database's collation, SQLite and Qdrant by code point.
+        return [.. collections.OrderBy(c => c.Name, StringComparer.Ordinal)];
     }
 
     public async Task<VectorCollection?> GetCollectionAsync(string name, CancellationToken cancellationToken)
@@ -81,11 +75,7 @@ internal sealed class EmbeddedVectorStore(Database database, TimeProvider time) 
         Db.Add(command, "name", name);
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        if (_indexes.TryRemove(name, out var index))
-        {
-            index.Dispose();
-        }
-
+        _indexes.TryRemove(name, out _);
         return deleted;
     }
 
@@ -213,11 +203,7 @@ internal sealed class EmbeddedVectorStore(Database database, TimeProvider time) 
 
         if (collection is null)
         {
-            if (_indexes.TryRemove(name, out var stale))
-            {
-                stale.Dispose();
-            }
-
+            _indexes.TryRemove(name, out _);
             return null;
         }
 
@@ -239,19 +225,18 @@ internal sealed class EmbeddedVectorStore(Database database, TimeProvider time) 
             if (!_indexes.TryGetValue(name, out var index) || index.Uid != collection.Uid)
             {
                 index = new VectorIndex(collection.Uid, collection.Dimension, collection.Distance);
-                if (_indexes.TryGetValue(name, out var replaced))
-                {
-                    replaced.Dispose();
-                }
-
                 _indexes[name] = index;
             }
 
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = "SELECT id, deleted, vector, payload, seq FROM vector_points WHERE collection = @name AND seq > @since ORDER BY seq";
+            // Only while the collection is still this incarnation: one deleted and made again meanwhile (by another
+            // replica) has rows that belong to a new index.
+            command.CommandText = "SELECT id, deleted, vector, payload, seq FROM vector_points WHERE collection = @name AND seq > @since "
+                + "AND EXISTS (SELECT 1 FROM vector_collections c WHERE c.name = @name AND c.uid = @uid) ORDER BY seq";
             Db.Add(command, "name", name);
             Db.Add(command, "since", index.Version);
+            Db.Add(command, "uid", collection.Uid);
             var rows = new List<(string, bool, float[]?, IReadOnlyDictionary<string, JsonElement>?)>();
             var version = collection.Version;
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))

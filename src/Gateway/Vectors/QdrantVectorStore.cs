@@ -18,6 +18,7 @@ internal sealed class QdrantVectorStore : IVectorStore, IDisposable
 {
     /// <summary>Payload keys the gateway filters on; indexed in every collection it creates.</summary>
     private static readonly string[] IndexedKeys = ["owner", "agent", "document_id", "kind"];
+    private const int UpsertBatch = 256;
     private readonly HttpClient _http;
 
     public QdrantVectorStore(QdrantOptions options, HttpMessageHandler? handler = null)
@@ -102,12 +103,16 @@ internal sealed class QdrantVectorStore : IVectorStore, IDisposable
 
     public async Task UpsertAsync(string name, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken)
     {
-        var body = new QdrantUpsert
+        // In batches: a large document's chunks in one request could pass Qdrant's 32 MB body limit and the timeout.
+        foreach (var batch in points.Chunk(UpsertBatch))
         {
-            Points = [.. points.Select(p => new QdrantPoint { Id = ToQdrantId(p.Id), Vector = p.Vector, Payload = p.Payload })],
-        };
-        await SendAsync(HttpMethod.Put, Path(name) + "/points?wait=true", JsonContent.Create(body, QdrantJsonContext.Default.QdrantUpsert),
-            QdrantJsonContext.Default.QdrantAnswerJsonElement, name, cancellationToken).ConfigureAwait(false);
+            var body = new QdrantUpsert
+            {
+                Points = [.. batch.Select(p => new QdrantPoint { Id = ToQdrantId(p.Id), Vector = p.Vector, Payload = p.Payload })],
+            };
+            await SendAsync(HttpMethod.Put, Path(name) + "/points?wait=true", JsonContent.Create(body, QdrantJsonContext.Default.QdrantUpsert),
+                QdrantJsonContext.Default.QdrantAnswerJsonElement, name, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task<IReadOnlyList<VectorMatch>> SearchAsync(string name, ReadOnlyMemory<float> vector, int limit, VectorFilter filter,
@@ -193,12 +198,20 @@ internal sealed class QdrantVectorStore : IVectorStore, IDisposable
                 HttpStatusCode.Conflict => new GatewayException(ErrorKind.Conflict, $"collection '{collection}' exists already"),
                 HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden =>
                     new GatewayException(ErrorKind.VectorStoreUnavailable, "the vector store (Qdrant) refused the gateway's credentials"),
-                >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError =>
-                    GatewayException.Invalid(string.Create(CultureInfo.InvariantCulture, $"the vector store refused the request: {message ?? response.StatusCode.ToString()}")),
+                >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError => Refused(message, response.StatusCode),
                 _ => new GatewayException(ErrorKind.VectorStoreUnavailable, "the vector store (Qdrant) failed"),
             };
         }
     }
+
+    /// <summary>
+    /// A 4xx from Qdrant. Requests are checked before they are sent, so what remains is the dimension check; Qdrant's
+    /// own text is not passed on (it can name internals), only what the caller can act on.
+    /// </summary>
+    private static GatewayException Refused(string? message, HttpStatusCode status) =>
+        message?.Contains("dimension", StringComparison.OrdinalIgnoreCase) == true
+            ? GatewayException.Invalid("vector dimension error: the vector's length does not match the collection's dimension", "vector")
+            : GatewayException.Invalid(string.Create(CultureInfo.InvariantCulture, $"the vector store refused the request ({(int)status})"));
 
     private static string Path(string name) => "collections/" + Uri.EscapeDataString(name);
 

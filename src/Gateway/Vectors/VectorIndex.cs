@@ -10,9 +10,12 @@ namespace SutazAi.Gateway.Vectors;
 /// partition keeps the best matches. The embedded store keeps it in step with the database through the collection's
 /// version (<see cref="Version"/>): every write bumps it, and a reader applies the rows written since.
 /// </summary>
-internal sealed class VectorIndex : IDisposable
+#pragma warning disable CA1001 // Not disposable on purpose: a replaced index may still be searched; its lock holds nothing that needs releasing.
+internal sealed class VectorIndex
+#pragma warning restore CA1001
 {
     private const int ParallelThreshold = 16_384;
+    // Never disposed: a replaced index may still be searched by a request that found it a moment before.
     private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
     private readonly Stack<int> _free = new();
@@ -83,7 +86,6 @@ internal sealed class VectorIndex : IDisposable
         }
     }
 
-    public void Dispose() => _gate.Dispose();
 
     /// <summary>The ids of the points a filter selects.</summary>
     public List<string> Select(VectorFilter filter)

@@ -38,9 +38,19 @@ public static partial class DocumentAnalyzer
     /// <summary>Counts, reading time and the most frequent non-stop-word terms of a text.</summary>
     public static DocumentStatistics Analyze(DocumentInfo info, string text)
     {
-        var words = WordPattern().Matches(text).Select(m => m.Value.ToLowerInvariant()).ToList();
-        var sentences = SentencePattern().Count(text);
-        var paragraphs = ParagraphPattern().Split(text).Count(p => !string.IsNullOrWhiteSpace(p));
+        List<string> words;
+        int paragraphs;
+        try
+        {
+            words = [.. WordPattern().Matches(text).Select(m => m.Value.ToLowerInvariant())];
+            paragraphs = ParagraphPattern().Split(text).Count(p => !string.IsNullOrWhiteSpace(p));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            throw new ToolException("the document is too large to analyse in time");
+        }
+
+        var sentences = Sentences(text);
         var terms = words.Where(w => w.Length > 2 && !StopWords.Contains(w)).CountBy(w => w)
             .OrderByDescending(t => t.Value).ThenBy(t => t.Key, StringComparer.Ordinal).Take(10)
             .Select(t => new TermCount(t.Key, t.Value)).ToList();
@@ -76,13 +86,31 @@ public static partial class DocumentAnalyzer
         return await source.SearchAsync(query, id, Math.Clamp(topK ?? 4, 1, 10), cancellationToken).ConfigureAwait(false);
     }
 
-    [GeneratedRegex(@"[\p{L}\p{N}][\p{L}\p{N}'’-]*")]
+    /// <summary>Runs of text ended by '.', '!' or '?' (or the end) that hold a letter or a digit; one pass.</summary>
+    private static int Sentences(string text)
+    {
+        var count = 0;
+        var content = false;
+        foreach (var c in text)
+        {
+            if (c is '.' or '!' or '?')
+            {
+                count += content ? 1 : 0;
+                content = false;
+            }
+            else if (char.IsLetterOrDigit(c))
+            {
+                content = true;
+            }
+        }
+
+        return count + (content ? 1 : 0);
+    }
+
+    [GeneratedRegex(@"[\p{L}\p{N}][\p{L}\p{N}'’-]*", RegexOptions.None, matchTimeoutMilliseconds: 5000)]
     private static partial Regex WordPattern();
 
-    [GeneratedRegex(@"[^.!?]*[\p{L}\p{N}][^.!?]*([.!?]+|$)")]
-    private static partial Regex SentencePattern();
-
-    [GeneratedRegex(@"\n\s*\n")]
+    [GeneratedRegex(@"\n[^\S\n]*\n", RegexOptions.None, matchTimeoutMilliseconds: 5000)]
     private static partial Regex ParagraphPattern();
 
     [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<Action>))]

@@ -41,6 +41,28 @@ public sealed class AgentExecutionTests
                 JsonDocument.Parse(lines.First(l => l.StartsWith("data: ", StringComparison.Ordinal))["data: ".Length..]).RootElement))];
 
     [Fact]
+    public async Task AgentRunsThroughTheTaskApi_ActForTheCaller_AndCannotNameAnotherOwner()
+    {
+        var (fake, gateway, agentId) = await StartAsync();
+        await using var ownedFake = fake;
+        await using var ownedGateway = gateway;
+        var client = gateway.Client(TimeSpan.FromSeconds(30));
+
+        var spoofed = await client.PostAsync("/api/v1/tasks", Json($$$"""{"task_type":"agent_run","payload":{"agent_id":"{{{agentId}}}","task":"hi","owner":"someone-else"}}"""));
+        var bound = await client.PostAsync("/api/v1/tasks", Json($$$"""{"task_type":"agent_run","payload":{"agent_id":"{{{agentId}}}","task":"6 times 7?"}}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, spoofed.StatusCode);
+        Assert.Equal("payload.owner", JsonDocument.Parse(await spoofed.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("details").GetProperty("field").GetString());
+        Assert.Equal(HttpStatusCode.Created, bound.StatusCode);
+        var taskId = JsonDocument.Parse(await bound.Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetProperty("task_id").GetString()!;
+        // The stream ends with the task: a run without a bound owner would fail ("the execution has no owner").
+        await client.GetStringAsync($"/api/v1/tasks/{taskId}/events");
+        var task = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/tasks/{taskId}/result")).RootElement.GetProperty("data");
+        Assert.Equal("completed", task.GetProperty("status").GetString());
+        Assert.Equal("It is 42.", task.GetProperty("result").GetProperty("response").GetString());
+    }
+
+    [Fact]
     public async Task State_CountsTheAgentsExecutionsByStatus_AndShowsTheLatest()
     {
         var (fake, gateway, agentId) = await StartAsync();

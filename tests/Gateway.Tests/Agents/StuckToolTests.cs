@@ -23,8 +23,14 @@ public sealed class StuckToolTests
     {
         using var release = new ManualResetEventSlim(false);
         using var entered = new CountdownEvent(20);
+        var onPoolThreads = 0;
         var stuck = AIFunctionFactory.Create((string what) =>
         {
+            if (Thread.CurrentThread.IsThreadPoolThread)
+            {
+                Interlocked.Increment(ref onPoolThreads);
+            }
+
             entered.Signal();
             release.Wait();
             return "late result for " + what;
@@ -52,6 +58,9 @@ public sealed class StuckToolTests
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.True(healthAnsweredWhileStuck);
         Assert.True(runEndedWhileStuck);
+
+        // The blocked tools held tool threads, never the pool's: the pool that served /health kept all its threads.
+        Assert.Equal(0, onPoolThreads);
         Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
         var data = JsonDocument.Parse(await reply.Content.ReadAsStringAsync()).RootElement.GetProperty("data");
         Assert.Equal("The tools did not answer.", data.GetProperty("response").GetString());

@@ -234,6 +234,8 @@ public abstract class DocumentApiContract
         Assert.Equal("filter.k", await FieldAsync(await client.PostAsync("/api/v1/vectors/collections/v/search", Json("""{"vector":[1,2,3],"filter":{"k":1.5}}"""))));
         Assert.Equal("ids", await FieldAsync(await client.PostAsync("/api/v1/vectors/collections/v/points/delete", Json("""{"filter":{}}"""))));
         Assert.Equal("name", await FieldAsync(await client.DeleteAsync("/api/v1/vectors/collections/sutazai_documents")));
+        Assert.Equal("name", await FieldAsync(await client.PostAsync("/api/v1/vectors/collections/sutazai_memory/search", Json("""{"vector":[1,2,3]}"""))));
+        Assert.Equal("name", await FieldAsync(await client.PostAsync("/api/v1/vectors/collections", Json("""{"name":"x\n","dimension":3}"""))));
         Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync("/api/v1/vectors/collections/none/search", Json("""{"vector":[1,2,3]}"""))).StatusCode);
     }
 }

@@ -112,15 +112,20 @@ internal sealed partial class McpToolbox(IOptions<McpOptions> options, ILoggerFa
                 {
                     ClientInfo = new ModelContextProtocol.Protocol.Implementation { Name = "sutazai-gateway", Version = "1.0" },
                 }, loggers, timeout.Token).ConfigureAwait(false);
+                var listed = false;
                 try
                 {
-                    var listed = await client.ListToolsAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
-                    _tools = [.. listed.Select(t => new McpTool(t.Name, t.WithName(ModelName(t.Name))))];
+                    var tools = await client.ListToolsAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
+                    var names = new HashSet<string>(StringComparer.Ordinal);
+                    _tools = [.. tools.Select(t => new McpTool(t.Name, t.WithName(Unique(ModelName(t.Name), names))))];
+                    listed = true;
                 }
-                catch
+                finally
                 {
-                    await client.DisposeAsync().ConfigureAwait(false);
-                    throw;
+                    if (!listed)
+                    {
+                        await client.DisposeAsync().ConfigureAwait(false);
+                    }
                 }
 
                 _client = client;
@@ -141,7 +146,13 @@ internal sealed partial class McpToolbox(IOptions<McpOptions> options, ILoggerFa
                 await client.PingAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
                 return true;
             }
-#pragma warning disable CA1031 // Any failure of a ping means the session is gone; the caller makes a new one.
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Slow, not gone: a new session would not help a busy server, and would cut the calls other runs have
+                // in flight on this one. Its calls time out on their own if it is hung.
+                return true;
+            }
+#pragma warning disable CA1031 // Any other failure of a ping means the session is gone; the caller makes a new one.
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
 #pragma warning restore CA1031
             {
@@ -157,6 +168,19 @@ internal sealed partial class McpToolbox(IOptions<McpOptions> options, ILoggerFa
             }
 
             _gate.Dispose();
+        }
+
+        /// <summary>Two tools whose names became the same once made safe get a numbered suffix.</summary>
+        private static string Unique(string candidate, HashSet<string> taken)
+        {
+            var name = candidate;
+            for (var n = 2; !taken.Add(name); n++)
+            {
+                var suffix = $"_{n}";
+                name = (candidate.Length + suffix.Length > 64 ? candidate[..(64 - suffix.Length)] : candidate) + suffix;
+            }
+
+            return name;
         }
 
         /// <summary>Tool names as every chat API accepts them: letters, digits, '_' and '-', at most 64.</summary>

@@ -52,7 +52,7 @@ internal static class AgentExecutionApi
         {
             ["agent_id"] = JsonSerializer.SerializeToElement(agent.Id, SutazJsonContext.Default.String),
             ["task"] = JsonSerializer.SerializeToElement(request.Task, SutazJsonContext.Default.String),
-            ["owner"] = JsonSerializer.SerializeToElement(Auth.Caller.From(context).Owner, SutazJsonContext.Default.String),
+            [AgentRunTaskHandler.OwnerField] = JsonSerializer.SerializeToElement(Auth.Caller.From(context).Owner, SutazJsonContext.Default.String),
         };
         if (request.Context is { ValueKind: not JsonValueKind.Null } executionContext)
         {
@@ -63,7 +63,8 @@ internal static class AgentExecutionApi
             JsonSerializer.Serialize(payload, SutazJsonContext.Default.DictionaryStringJsonElement), 5, options.Value.MaxAttempts, null),
             context.RequestAborted).ConfigureAwait(false);
         signal.Notify();
-        await index.AddAsync(agent.Id, created.Task!.Id, context.RequestAborted).ConfigureAwait(false);
+        // The task exists and may be running: the link is written whatever happens to this request now.
+        await index.AddAsync(agent.Id, created.Task!.Id, CancellationToken.None).ConfigureAwait(false);
         var view = View(agent, created.Task!);
         return TypedResults.Accepted(view.Monitoring["status_url"], Envelope.Success(context, view, time));
     }

@@ -145,7 +145,7 @@ internal static class DocumentApi
         Chunks = d.Chunks,
         EmbeddingModel = d.EmbeddingModel,
         Status = d.Status,
-        Metadata = d.Metadata is null ? null : JsonDocument.Parse(d.Metadata).RootElement.Clone(),
+        Metadata = d.Metadata is null ? null : JsonSerializer.Deserialize(d.Metadata, SutazJsonContext.Default.JsonElement),
         CreatedAt = d.CreatedAt,
         Content = withContent ? d.Content : null,
     };

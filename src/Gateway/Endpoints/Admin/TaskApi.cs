@@ -41,7 +41,7 @@ internal static class TaskApi
         handler.Validate(payload);
         var key = IdempotencyKey(context.Request);
 
-        var result = await store.EnqueueAsync(new NewTask(type, payload.GetRawText(), Priority(request.Priority), options.Value.MaxAttempts, key),
+        var result = await store.EnqueueAsync(new NewTask(type, handler.Bind(payload, Auth.Caller.From(context)), Priority(request.Priority), options.Value.MaxAttempts, key),
             context.RequestAborted).ConfigureAwait(false);
         if (result.Outcome == EnqueueOutcome.KeyConflict)
         {

@@ -10,7 +10,8 @@ namespace SutazAi.Gateway.Endpoints.Admin;
 
 /// <summary>
 /// /api/v1/vectors: collections, upserts and similarity search over the configured vector store (Qdrant or the
-/// embedded one). The gateway's own collections (sutazai_*, memories and document chunks) are not writable here.
+/// embedded one). The gateway's own collections (sutazai_*, memories and document chunks of every caller) can be
+/// listed and counted here, never searched or changed.
 /// </summary>
 internal static partial class VectorApi
 {
@@ -128,7 +129,7 @@ internal static partial class VectorApi
 
     private static async Task<Ok<Envelope<VectorSearchReply>>> SearchAsync(HttpContext context, string name, VectorMemory memory, TimeProvider time)
     {
-        Name(name, "name");
+        Writable(name, "name");
         var request = await RequestBody.ReadAsync(context.Request, SutazJsonContext.Default.VectorSearchRequest).ConfigureAwait(false);
         var topK = request.TopK ?? 10;
         if (topK is < 1 or > MaxTopK)
@@ -203,7 +204,7 @@ internal static partial class VectorApi
 
     private static string Writable(string? name, string field) =>
         VectorMemory.IsReserved(Name(name, field))
-            ? throw GatewayException.Invalid($"'{name}' is one of the gateway's own collections (sutazai_*); use the documents and agent routes for it", field)
+            ? throw GatewayException.Invalid($"'{name}' is one of the gateway's own collections (sutazai_*): it holds every caller's data, so it is reached only through the documents and agent routes", field)
             : name!;
 
     private static string Field(int index, string name) => string.Create(CultureInfo.InvariantCulture, $"points[{index}].{name}");
@@ -217,6 +218,6 @@ internal static partial class VectorApi
         Backend = backend,
     };
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
     private static partial Regex NamePattern();
 }

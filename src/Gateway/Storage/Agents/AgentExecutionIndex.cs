@@ -2,9 +2,6 @@ using System.Globalization;
 
 namespace SutazAi.Gateway.Storage.Agents;
 
-/// <summary>An agent's executions counted by status, its active ones, and the latest.</summary>
-internal sealed record AgentExecutionSummary(IReadOnlyDictionary<string, long> ByStatus, IReadOnlyList<string> Active, string? LatestId);
-
 /// <summary>The link from an agent to its executions (agent_run tasks), and the per-agent summary read from the tasks table.</summary>
 internal sealed class AgentExecutionIndex(Database database, TimeProvider time)
 {

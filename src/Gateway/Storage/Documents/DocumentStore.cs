@@ -3,10 +3,6 @@ using System.Globalization;
 
 namespace SutazAi.Gateway.Storage.Documents;
 
-/// <summary>One stored document: its extracted text and how it was indexed.</summary>
-internal sealed record DocumentRecord(string Id, string Owner, string Title, string ContentType, string Content, int Characters, int Chunks,
-    string EmbeddingModel, string Status, string? Metadata, DateTimeOffset CreatedAt);
-
 /// <summary>
 /// Documents in the store (the same statements on PostgreSQL and SQLite). A document is written as "indexing" before
 /// its chunks go to the vector store and becomes "ready" after, so a crash in between leaves a visible, deletable
