@@ -35,7 +35,7 @@ ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
 python3 "$work/fake.py" "$FAKE" 2>/dev/null & pids+=($!)
 dotnet publish src/Gateway -c Release -o "$work/gw" -nologo -v quiet >/dev/null
-dotnet "$work/gw/SutazAi.Gateway.dll" --urls "http://127.0.0.1:$PORT" --Ollama:Servers:0="http://127.0.0.1:$FAKE" --Storage:DataDirectory="$work/data" \
+dotnet "$work/gw/SutazAi.Gateway.dll" --urls "http://127.0.0.1:$PORT" --Auth:Enabled=false --Ollama:Servers:0="http://127.0.0.1:$FAKE" --Storage:DataDirectory="$work/data" \
   --Tasks:Workers="$N" --Tasks:PollInterval=00:00:00.050 --Ollama:MaxConnectionsPerServer=1000 --Ollama:ResponseTimeout=00:10:00 --Ollama:FirstByteTimeout=00:10:00 \
   --Logging:LogLevel:Default=Warning > "$work/gw.log" 2>&1 &
 gw=$!; pids+=($gw)

@@ -49,9 +49,12 @@ taskset -c 0 nginx -p "$work" -c nginx.conf
 taskset -c 0 nginx -p "$work" -c nginx2.conf
 
 dotnet publish src/Gateway -c Release -o "$work/gw" -nologo -v quiet >/dev/null
+# Authentication is on, as in production: every measured request carries a stored user key (checked through the
+# key cache), created with a bootstrap admin key. All gateways share one SQLite file in $work.
+boot="bench-bootstrap-admin-key-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 start_gateway() { # $1 upstream port, $2 gateway port
   env ${GW_ENV:-} taskset -c 1 dotnet "$work/gw/SutazAi.Gateway.dll" --urls "http://127.0.0.1:$2" --Ollama:Servers:0="http://127.0.0.1:$1" \
-    --Logging:LogLevel:Default=Warning > "$work/gw-$2.log" 2>&1 &
+    --Auth:BootstrapAdminKey="$boot" --Storage:DataDirectory="$work/data" --Logging:LogLevel:Default=Warning > "$work/gw-$2.log" 2>&1 &
   gw=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/health/live" >/dev/null && break; sleep 0.1; done
 }
@@ -59,16 +62,20 @@ start_gateway 18080 18010
 gw_json=$gw
 start_gateway 18081 18011
 gw_stream=$gw
+KEY=$(curl -sf -H "Authorization: Bearer $boot" -H 'Content-Type: application/json' -d '{"name":"bench","role":"user"}' \
+  http://127.0.0.1:18010/api/v1/auth/keys | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["key"])')
 
 cat > "$work/chat.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer KEY"
 wrk.body = '{"model":"bench:latest","stream":false,"messages":[{"role":"user","content":"Say hello"}]}'
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %.1f %.3f %.3f %d\n", summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests))
 end
 LUA
+sed -i "s/Bearer KEY/Bearer $KEY/" "$work/chat.lua"
 
 # Steady state: tiered JIT and dynamic PGO keep recompiling hot methods for several seconds after start,
 # so each gateway first serves every measured route for WARMUP seconds.
@@ -77,23 +84,25 @@ for route in http://127.0.0.1:18010/api/chat http://127.0.0.1:18010/v1/chat/comp
   taskset -c 0 wrk -t1 -c8 -d"${WARMUP}s" -s "$work/chat.lua" "$route" >/dev/null
 done
 for _ in $(seq 1 2000); do
-  curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"model":"bench:latest","stream":true,"messages":[{"role":"user","content":"hi"}]}' http://127.0.0.1:18011/api/chat
+  curl -s -o /dev/null -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d '{"model":"bench:latest","stream":true,"messages":[{"role":"user","content":"hi"}]}' http://127.0.0.1:18011/api/chat
 done &
 warm_stream=$!
 for _ in $(seq 1 2000); do
-  curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"model":"bench:latest","stream":true,"messages":[{"role":"user","content":"hi"}]}' http://127.0.0.1:18011/v1/chat/completions
+  curl -s -o /dev/null -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d '{"model":"bench:latest","stream":true,"messages":[{"role":"user","content":"hi"}]}' http://127.0.0.1:18011/v1/chat/completions
 done
 wait $warm_stream
 
 cat > "$work/cached.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer KEY"
 wrk.body = '{"model":"bench:latest","stream":false,"options":{"temperature":0},"messages":[{"role":"user","content":"Say hello"}]}'
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %.1f %.3f %.3f %d\n", summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests))
 end
 LUA
+sed -i "s/Bearer KEY/Bearer $KEY/" "$work/cached.lua"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
@@ -125,7 +134,8 @@ run "gateway /api/chat, response-cache hit" "http://127.0.0.1:18010/api/chat" 1 
 if command -v redis-server >/dev/null; then
   redis-server --port 18379 --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --pidfile "$work/redis.pid" >/dev/null
   env ${GW_ENV:-} taskset -c 1 dotnet "$work/gw/SutazAi.Gateway.dll" --urls "http://127.0.0.1:18012" --Ollama:Servers:0="http://127.0.0.1:18080" \
-    --ConnectionStrings:Redis=127.0.0.1:18379 --Logging:LogLevel:Default=Warning > "$work/gw-18012.log" 2>&1 &
+    --ConnectionStrings:Redis=127.0.0.1:18379 --Auth:BootstrapAdminKey="$boot" --Storage:DataDirectory="$work/data" \
+    --Logging:LogLevel:Default=Warning > "$work/gw-18012.log" 2>&1 &
   gw_redis=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:18012/health/live" >/dev/null && break; sleep 0.1; done
   taskset -c 0 wrk -t1 -c8 -d"${WARMUP}s" -s "$work/cached.lua" http://127.0.0.1:18012/api/chat >/dev/null
@@ -134,14 +144,14 @@ if command -v redis-server >/dev/null; then
 fi
 
 ttfb() { # $1 url, $2 body; prints p50 and p99 of time to first byte in ms over 300 requests, and events per response
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$1" "$2" "$KEY" <<'PY'
 import http.client, json, sys, time, urllib.parse
-u = urllib.parse.urlparse(sys.argv[1]); body = sys.argv[2].encode()
+u = urllib.parse.urlparse(sys.argv[1]); body = sys.argv[2].encode(); key = sys.argv[3]
 conn = http.client.HTTPConnection(u.hostname, u.port)
 samples, events = [], set()
 for i in range(330):
     start = time.perf_counter()
-    conn.request("POST", u.path, body, {"Content-Type": "application/json"})
+    conn.request("POST", u.path, body, {"Content-Type": "application/json", "Authorization": "Bearer " + key})
     r = conn.getresponse(); r.read(1); first = time.perf_counter() - start
     rest = r.read()
     if i >= 30: samples.append(first * 1000)

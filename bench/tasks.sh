@@ -21,7 +21,7 @@ trap cleanup EXIT
 dotnet publish src/Gateway -c Release -o "$work/gw" -nologo -v quiet >/dev/null
 start_gateway() { # $1 port, $2 workers, rest: extra args
   local port=$1 workers=$2; shift 2
-  ${PIN:-taskset -c 1} dotnet "$work/gw/SutazAi.Gateway.dll" --urls "http://127.0.0.1:$port" --Ollama:Servers:0=http://127.0.0.1:9 \
+  ${PIN:-taskset -c 1} dotnet "$work/gw/SutazAi.Gateway.dll" --urls "http://127.0.0.1:$port" --Auth:Enabled=false --Ollama:Servers:0=http://127.0.0.1:9 \
     --Tasks:Workers="$workers" --Tasks:PollInterval=00:00:00.020 --Logging:LogLevel:Default=Warning "$@" > "$work/gw-$port.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null && return; sleep 0.05; done

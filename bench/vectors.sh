@@ -24,7 +24,7 @@ if [ "${STORE:-sqlite}" = postgres ]; then
   runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -o "-p 18432 -k $work -c listen_addresses=127.0.0.1" -w start >/dev/null
   extra+=(--ConnectionStrings:Postgres="Host=127.0.0.1;Port=18432;Username=postgres;Database=postgres")
 fi
-dotnet "$work/gw/SutazAi.Gateway.dll" --urls "http://127.0.0.1:$PORT" --Ollama:Servers:0=http://127.0.0.1:9 --Storage:DataDirectory="$work/data" \
+dotnet "$work/gw/SutazAi.Gateway.dll" --urls "http://127.0.0.1:$PORT" --Auth:Enabled=false --Ollama:Servers:0=http://127.0.0.1:9 --Storage:DataDirectory="$work/data" \
   --Logging:LogLevel:Default=Warning "${extra[@]}" > "$work/gw.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/health/live" >/dev/null && break; sleep 0.05; done
@@ -70,7 +70,7 @@ PY
 
 # A restarted replica (empty index): its first search loads the collection from the database.
 kill "$pid"; wait "$pid" 2>/dev/null || true
-dotnet "$work/gw/SutazAi.Gateway.dll" --urls "http://127.0.0.1:$PORT" --Ollama:Servers:0=http://127.0.0.1:9 --Storage:DataDirectory="$work/data" \
+dotnet "$work/gw/SutazAi.Gateway.dll" --urls "http://127.0.0.1:$PORT" --Auth:Enabled=false --Ollama:Servers:0=http://127.0.0.1:9 --Storage:DataDirectory="$work/data" \
   --Logging:LogLevel:Default=Warning "${extra[@]}" > "$work/gw2.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/health/live" >/dev/null && break; sleep 0.05; done

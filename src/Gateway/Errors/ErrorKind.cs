@@ -8,6 +8,7 @@ internal enum ErrorKind
     NotFound,
     TaskNotFound,
     Conflict,
+    Forbidden,
     DependencyUnavailable,
     CacheUnavailable,
     VectorStoreUnavailable,

@@ -65,6 +65,7 @@ internal static class GatewayHostingExtensions
         services.AddHostedService<UpstreamHealthMonitor>();
         builder.AddStorage();
         builder.AddVectorMemory();
+        builder.AddGatewayAuth();
         builder.AddTaskQueue();
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Tasks.ITaskHandler, Agents.AgentRunTaskHandler>());
@@ -83,6 +84,10 @@ internal static class GatewayHostingExtensions
         app.Services.GetRequiredService<PrometheusExporter>();
         app.UseMiddleware<GatewayExceptionMiddleware>();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+
+        // Before every endpoint, WebSocket upgrades included: closed by default.
+        app.UseAuthentication();
+        app.UseMiddleware<Auth.AccessMiddleware>();
         app.MapSutazApi();
         app.MapOpenAiApi();
         app.MapOllamaApi();
@@ -94,6 +99,7 @@ internal static class GatewayHostingExtensions
         app.MapAgentExecutionApi();
         app.MapVectorApi();
         app.MapDocumentApi();
+        app.MapAuthApi();
         return app;
     }
 

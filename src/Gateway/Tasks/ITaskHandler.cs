@@ -19,6 +19,9 @@ internal interface ITaskHandler
     /// </summary>
     string Bind(JsonElement payload, Auth.Caller caller) => payload.GetRawText();
 
+    /// <summary>Task types that change the servers (pulling a model) are for admin keys only.</summary>
+    bool AdminOnly => false;
+
     /// <summary>The result as JSON. A <see cref="Errors.GatewayException"/> that is not an upstream fault fails the task for good.</summary>
     Task<string> RunAsync(TaskExecution execution, CancellationToken cancellationToken);
 }

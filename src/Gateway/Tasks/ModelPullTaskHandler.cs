@@ -11,6 +11,8 @@ internal sealed class ModelPullTaskHandler(UpstreamPool pool) : ITaskHandler
 {
     public string TaskType => "model_pull";
 
+    public bool AdminOnly => true;
+
     public void Validate(JsonElement payload) => ModelName.Validate(TaskPayload.Read(payload, SutazJsonContext.Default.SutazPullRequest).Model, "payload.model");
 
     public async Task<string> RunAsync(TaskExecution execution, CancellationToken cancellationToken)

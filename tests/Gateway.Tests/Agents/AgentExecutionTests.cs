@@ -203,6 +203,7 @@ public sealed class AgentExecutionTests
         var executionId = accepted.RootElement.GetProperty("data").GetProperty("execution_id").GetString()!;
 
         using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {TestAuth.AdminKey}");
         await socket.ConnectAsync(new Uri($"ws://{gateway.BaseAddress.Authority}/ws/agents/math/execution"), CancellationToken.None);
         async Task Send(string text) => await socket.SendAsync(Encoding.UTF8.GetBytes(text), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
         async Task<JsonElement> Receive()

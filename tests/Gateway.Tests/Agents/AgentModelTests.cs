@@ -102,7 +102,7 @@ public sealed class AgentModelTests
         var (fake, gateway) = await StartAsync();
         await using var ownedFake = fake;
         await using var ownedGateway = gateway;
-        var chat = new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(gateway.BaseAddress, "/v1") })
+        var chat = new OpenAIClient(new ApiKeyCredential(TestAuth.AdminKey), new OpenAIClientOptions { Endpoint = new Uri(gateway.BaseAddress, "/v1") })
             .GetChatClient(AgentModel);
 
         var text = new StringBuilder();

@@ -28,7 +28,7 @@ public sealed class BodyLimitTimingTests
         await using var gateway = Gateway(fake);
         await using var connection = await RawHttpConnection.OpenAsync(gateway.BaseAddress);
 
-        await connection.SendAsync($"POST /api/chat HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: {Limit + 1}\r\n\r\n");
+        await connection.SendAsync($"POST /api/chat HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer {TestAuth.AdminKey}\r\nContent-Type: application/json\r\nContent-Length: {Limit + 1}\r\n\r\n");
         var response = await connection.ReadResponseAsync(s_promptly);
 
         await AssertRejectedAndClosedAsync(response, connection, gateway, fake);
@@ -42,7 +42,7 @@ public sealed class BodyLimitTimingTests
         await using var connection = await RawHttpConnection.OpenAsync(gateway.BaseAddress);
         var prefix = """{"model":"llama3:latest","stream":false,"messages":[{"role":"user","content":""" + "\"" + new string('x', Limit + 100);
 
-        await connection.SendAsync("POST /api/chat HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+        await connection.SendAsync("POST /api/chat HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer " + TestAuth.AdminKey + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
         await connection.SendAsync(Encoding.UTF8.GetByteCount(prefix).ToString("x", CultureInfo.InvariantCulture) + "\r\n" + prefix + "\r\n");
         var response = await connection.ReadResponseAsync(s_promptly);
 

@@ -16,14 +16,14 @@ public sealed class RequestHeadLimitTests
     private static readonly string s_chatBody = RouteBodies.Json("/api/chat");
 
     /// <summary>
-    /// POST /api/chat with a valid body: were the head accepted, it would be forwarded. Host, Content-Type and
-    /// Content-Length are three of the headers counted against the limit of 100.
+    /// POST /api/chat with a valid body: were the head accepted, it would be forwarded. Host, Authorization,
+    /// Content-Type and Content-Length are four of the headers counted against the limit of 100.
     /// </summary>
     private static string ChatRequest(string target = "/api/chat", int padHeaders = 0, string? extraHeader = null)
     {
         var head = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"POST {target} HTTP/1.1\r\n")
-            .Append("Host: gateway\r\n")
+            .Append("Host: gateway\r\nAuthorization: Bearer " + TestAuth.AdminKey + "\r\n")
             .Append("Content-Type: application/json\r\n")
             .Append(CultureInfo.InvariantCulture, $"Content-Length: {Encoding.UTF8.GetByteCount(s_chatBody)}\r\n");
         for (var i = 0; i < padHeaders; i++)
@@ -41,7 +41,7 @@ public sealed class RequestHeadLimitTests
 
     private static string OversizedRequest(string shape) => shape switch
     {
-        "101 headers" => ChatRequest(padHeaders: 98),
+        "101 headers" => ChatRequest(padHeaders: 97),
         "one 40 KB header" => ChatRequest(extraHeader: "X-Big: " + new string('a', 40 * 1024)),
         "9 KB request line" => ChatRequest(target: "/api/chat?pad=" + new string('a', 9 * 1024)),
         _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, "unknown shape"),
@@ -77,7 +77,7 @@ public sealed class RequestHeadLimitTests
         await using var gateway = GatewayFactory.For(fake);
         await using var connection = await RawHttpConnection.OpenAsync(gateway.BaseAddress);
 
-        await connection.SendAsync(ChatRequest(padHeaders: 97));
+        await connection.SendAsync(ChatRequest(padHeaders: 96));
         var response = await connection.ReadResponseAsync(TimeSpan.FromSeconds(10));
 
         Assert.True(response?.Status == 200, $"expected 200, got {response?.ToString() ?? "a closed connection"}");

@@ -25,7 +25,7 @@ public sealed class SlowBodyTests
         await using var connection = await RawHttpConnection.OpenAsync(gateway.BaseAddress);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
 
-        await connection.SendAsync("POST /api/chat HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n");
+        await connection.SendAsync("POST /api/chat HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer " + TestAuth.AdminKey + "\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n");
         var watch = Stopwatch.StartNew();
         var writer = connection.TrickleAsync(RawHttpConnection.Latin1("""{"model":"llama3:latest","messages":[{"role":"user","content":"slow"}]}"""), TimeSpan.FromSeconds(1), stop.Token);
         RawHttpResponse? response;

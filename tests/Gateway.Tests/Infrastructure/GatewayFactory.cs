@@ -38,6 +38,7 @@ public sealed class GatewayFactory : IAsyncDisposable
             ["Ollama:StreamIdleTimeout"] = "00:00:02",
             ["Ollama:HealthTimeout"] = "00:00:02",
             ["Storage:DataDirectory"] = _dataDirectory,
+            ["Auth:BootstrapAdminKey"] = TestAuth.AdminKey,
         };
         for (var i = 0; i < _servers.Count; i++)
         {
@@ -84,8 +85,11 @@ public sealed class GatewayFactory : IAsyncDisposable
         }
     }
 
-    /// <summary>A real HTTP client to the Kestrel port, disposed with the factory.</summary>
-    public HttpClient Client(TimeSpan? timeout = null)
+    /// <summary>A real HTTP client to the Kestrel port that sends the admin key, disposed with the factory.</summary>
+    public HttpClient Client(TimeSpan? timeout = null) => TestAuth.Authorize(AnonymousClient(timeout));
+
+    /// <summary>The same without any credential.</summary>
+    public HttpClient AnonymousClient(TimeSpan? timeout = null)
     {
         var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, MaxResponseDrainSize = 0 })
         {

@@ -49,6 +49,10 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
 
         start.Environment["Logging__Console__FormatterName"] = "simple";
+        if (!settings.ContainsKey("Auth:BootstrapAdminKey") && !settings.ContainsKey("Auth:Enabled"))
+        {
+            start.Environment["Auth__BootstrapAdminKey"] = TestAuth.AdminKey;
+        }
         var process = Process.Start(start)!;
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>

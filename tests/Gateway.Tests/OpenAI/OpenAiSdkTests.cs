@@ -13,7 +13,7 @@ public sealed class OpenAiSdkTests
     private const string Model = "llama3:latest";
 
     private static OpenAIClient Client(GatewayFactory gateway) =>
-        new(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = new Uri(gateway.BaseAddress, "/v1") });
+        new(new ApiKeyCredential(TestAuth.AdminKey), new OpenAIClientOptions { Endpoint = new Uri(gateway.BaseAddress, "/v1") });
 
     [Fact]
     public async Task Sdk_CompleteChat_ReturnsTextAndUsage()

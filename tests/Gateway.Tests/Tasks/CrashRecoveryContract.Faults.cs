@@ -27,12 +27,14 @@ public abstract partial class CrashRecoveryContract
         await using (var faulty = await GatewayProcess.StartAsync(settings, GatewayProcess.FaultHost))
         {
             using var client = new HttpClient { BaseAddress = faulty.BaseAddress };
+            TestAuth.Authorize(client);
             await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.SendAsync(Keyed(body, "order-1")));
             await faulty.Exited.WaitAsync(Deadline);
         }
 
         await using var gateway = await GatewayProcess.StartAsync(settings);
         using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
+        TestAuth.Authorize(http);
         Assert.Equal(0, await TotalAsync(http, ""));
 
         using var created = await http.SendAsync(Keyed(body, "order-1"));
@@ -59,12 +61,14 @@ public abstract partial class CrashRecoveryContract
         await using (var faulty = await GatewayProcess.StartAsync(settings, GatewayProcess.FaultHost))
         {
             using var client = new HttpClient { BaseAddress = faulty.BaseAddress };
+            TestAuth.Authorize(client);
             await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.SendAsync(Keyed(body, "order-2")));
             await faulty.Exited.WaitAsync(Deadline);
         }
 
         await using var gateway = await GatewayProcess.StartAsync(settings);
         using var http = new HttpClient { BaseAddress = gateway.BaseAddress };
+        TestAuth.Authorize(http);
         var stored = Assert.Single(Data(await http.GetStringAsync("/api/v1/tasks")).GetProperty("items").EnumerateArray());
         var id = stored.GetProperty("task_id").GetString()!;
         Assert.Equal("queued", stored.GetProperty("status").GetString());
@@ -97,6 +101,7 @@ public abstract partial class CrashRecoveryContract
         var frontSettings = new Dictionary<string, string?>(settings) { ["Tasks:Workers"] = "0" };
         await using var front = await GatewayProcess.StartAsync(frontSettings, GatewayProcess.FaultHost);
         using var http = new HttpClient { BaseAddress = front.BaseAddress, Timeout = Deadline };
+        TestAuth.Authorize(http);
         var id = await TaskIdAsync(await http.PostAsync("/api/v1/tasks", Json(body)));
         await using (var first = await GatewayProcess.StartAsync(settings, GatewayProcess.FaultHost, worker: true))
         {
@@ -125,6 +130,7 @@ public abstract partial class CrashRecoveryContract
         settings["Tasks:RetryBaseDelay"] = "00:00:00.050";
         await using var gateway = await GatewayProcess.StartAsync(settings, GatewayProcess.FaultHost);
         using var http = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = Deadline };
+        TestAuth.Authorize(http);
 
         var id = await TaskIdAsync(await http.PostAsync("/api/v1/tasks", Json("""{"task_type":"throw","payload":{}}""")));
         var events = await EventTypesAsync(http, id, untilTerminal: true);
@@ -153,6 +159,7 @@ public abstract partial class CrashRecoveryContract
         var frontSettings = new Dictionary<string, string?>(settings) { ["Tasks:Workers"] = "0" };
         await using var front = await GatewayProcess.StartAsync(frontSettings, GatewayProcess.FaultHost);
         using var survivor = new HttpClient { BaseAddress = front.BaseAddress, Timeout = Deadline };
+        TestAuth.Authorize(survivor);
         var others = new List<string>();
         for (var i = 0; i < 10; i++)
         {
@@ -220,6 +227,7 @@ public abstract partial class CrashRecoveryContract
         var frontSettings = new Dictionary<string, string?>(settings) { ["Tasks:Workers"] = "0" };
         await using var front = await GatewayProcess.StartAsync(frontSettings);
         using var client = new HttpClient { BaseAddress = front.BaseAddress };
+        TestAuth.Authorize(client);
         var ids = new List<string>();
         for (var i = 0; i < count; i++)
         {
@@ -236,6 +244,7 @@ public abstract partial class CrashRecoveryContract
 
         await using var last = await GatewayProcess.StartAsync(settings);
         using var http = new HttpClient { BaseAddress = last.BaseAddress, Timeout = Deadline };
+        TestAuth.Authorize(http);
         foreach (var id in ids)
         {
             var events = await EventTypesAsync(http, id, untilTerminal: true);

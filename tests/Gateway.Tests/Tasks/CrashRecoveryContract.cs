@@ -49,6 +49,7 @@ public abstract partial class CrashRecoveryContract
         var frontSettings = new Dictionary<string, string?>(settings) { ["Tasks:Workers"] = "0" };
         await using var front = await GatewayProcess.StartAsync(frontSettings);
         using var client = new HttpClient { BaseAddress = front.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        TestAuth.Authorize(client);
         var priorities = new Dictionary<string, int>();
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
@@ -101,6 +102,7 @@ public abstract partial class CrashRecoveryContract
         await using (var worker = await GatewayProcess.StartAsync(settings))
         {
             using var client = new HttpClient { BaseAddress = worker.BaseAddress };
+            TestAuth.Authorize(client);
             var response = await client.PostAsync("/api/v1/tasks",
                 new StringContent("""{"task_type":"chat","payload":{"model":"llama3:latest","message":"long"}}""", Encoding.UTF8, "application/json"));
             id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("data").GetProperty("task_id").GetString()!;
@@ -113,6 +115,7 @@ public abstract partial class CrashRecoveryContract
         settings["Tasks:Workers"] = "0";
         await using var reader = await GatewayProcess.StartAsync(settings);
         using var http = new HttpClient { BaseAddress = reader.BaseAddress };
+        TestAuth.Authorize(http);
         var task = JsonDocument.Parse(await http.GetStringAsync($"/api/v1/tasks/{id}")).RootElement.GetProperty("data");
         Assert.Equal("queued", task.GetProperty("status").GetString());
         Assert.Equal(0, task.GetProperty("attempts").GetInt32());
@@ -130,6 +133,7 @@ public abstract partial class CrashRecoveryContract
         await using (var first = await GatewayProcess.StartAsync(settings))
         {
             using var client = new HttpClient { BaseAddress = first.BaseAddress };
+            TestAuth.Authorize(client);
             for (var i = 0; i < TaskCount; i++)
             {
                 var response = await client.PostAsync("/api/v1/tasks",
@@ -145,6 +149,7 @@ public abstract partial class CrashRecoveryContract
 
         await using var second = await GatewayProcess.StartAsync(settings);
         using var survivor = new HttpClient { BaseAddress = second.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        TestAuth.Authorize(survivor);
         var rescued = 0;
         foreach (var id in ids)
         {
@@ -204,6 +209,7 @@ public sealed class PostgresCrashRecoveryTests(PostgresServer server) : CrashRec
         settings["Tasks:Workers"] = "0";
         await using var front = await GatewayProcess.StartAsync(settings);
         using var client = new HttpClient { BaseAddress = front.BaseAddress, Timeout = TimeSpan.FromSeconds(20) };
+        TestAuth.Authorize(client);
 
         // One after the other: each waits until the previous one completed, so the worker is idle in its poll wait.
         for (var i = 0; i < 3; i++)

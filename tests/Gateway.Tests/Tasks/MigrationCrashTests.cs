@@ -55,6 +55,7 @@ public sealed class MigrationCrashTests(PostgresServer server)
 
         await using var restarted = await GatewayProcess.StartAsync(settings);
         using var http = new HttpClient { BaseAddress = restarted.BaseAddress, Timeout = Deadline };
+        TestAuth.Authorize(http);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
         var created = await http.PostAsync("/api/v1/tasks", new StringContent("""{"task_type":"echo","payload":{"after":"crash"}}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);

@@ -33,7 +33,9 @@ public sealed class SqliteContentionTests : IDisposable
         await using var one = await GatewayProcess.StartAsync(settings);
         await using var two = await GatewayProcess.StartAsync(settings);
         using var first = new HttpClient { BaseAddress = one.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        TestAuth.Authorize(first);
         using var second = new HttpClient { BaseAddress = two.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        TestAuth.Authorize(second);
 
         var failures = new ConcurrentBag<string>();
         var ids = new ConcurrentBag<string>();

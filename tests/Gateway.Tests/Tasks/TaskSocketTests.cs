@@ -23,6 +23,7 @@ public sealed class TaskSocketTests
     private static async Task<ClientWebSocket> ConnectAsync(GatewayFactory gateway)
     {
         var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {TestAuth.AdminKey}");
         await socket.ConnectAsync(new Uri($"ws://{gateway.BaseAddress.Authority}/ws/tasks"), CancellationToken.None);
         return socket;
     }

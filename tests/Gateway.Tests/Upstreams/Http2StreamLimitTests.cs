@@ -30,6 +30,7 @@ public sealed class Http2StreamLimitTests
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Timeout = TimeSpan.FromSeconds(60),
         };
+        TestAuth.Authorize(h2);
 
         var calls = Enumerable.Range(0, 200).Select(_ => h2.PostAsync("/api/chat",
             new StringContent("""{"model":"llama3:latest","stream":false,"messages":[{"role":"user","content":"x"}]}""", Encoding.UTF8, "application/json"))).ToList();
@@ -37,6 +38,7 @@ public sealed class Http2StreamLimitTests
 
         // The server stays responsive on another connection while the first one is saturated.
         using var probe = new HttpClient { BaseAddress = gateway.BaseAddress, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        TestAuth.Authorize(probe);
         Assert.Equal(HttpStatusCode.OK, (await probe.GetAsync("/health/live")).StatusCode);
         Assert.Equal(100, fake.RequestsTo("/api/chat").Count);
 

@@ -1,3 +1,4 @@
+using SutazAi.Gateway.Auth;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ internal static class CacheApi
     {
         var group = app.MapGroup("/api/v1/cache").WithTags("Cache");
         group.MapGet("/stats", StatsAsync).WithName("CacheStats");
-        group.MapPost("/clear", ClearAsync).WithName("CacheClear");
+        group.MapPost("/clear", ClearAsync).WithName("CacheClear").RequireAdmin();
         group.MapGet("/keys", KeysAsync).WithName("CacheKeys");
         group.MapPost("/warm", WarmAsync).WithName("CacheWarm");
         return group;

@@ -1,3 +1,4 @@
+using SutazAi.Gateway.Auth;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -23,9 +24,9 @@ internal static class SutazApi
 {
     public static RouteGroupBuilder MapSutazApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", Health).WithName("Health").WithTags("Health");
-        app.MapGet("/health/ready", Ready).WithName("HealthReady").WithTags("Health");
-        app.MapGet("/health/live", () => TypedResults.Ok(new HealthReply { Status = "alive" })).WithName("HealthLive").WithTags("Health");
+        app.MapGet("/health", Health).WithName("Health").AllowAnonymous().WithTags("Health");
+        app.MapGet("/health/ready", Ready).WithName("HealthReady").AllowAnonymous().WithTags("Health");
+        app.MapGet("/health/live", () => TypedResults.Ok(new HealthReply { Status = "alive" })).WithName("HealthLive").AllowAnonymous().WithTags("Health");
         app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8")).WithName("Metrics").WithTags("Health");
 
         var group = app.MapGroup("/api/v1").WithTags("SutazAI");
@@ -36,8 +37,8 @@ internal static class SutazApi
         group.MapPost("/chat/batch", ChatBatchAsync).WithName("SutazChatBatch");
         group.MapGet("/models", ModelsAsync).WithName("SutazModels");
         group.MapGet("/models/{**model}", ModelInfoAsync).WithName("SutazModelInfo");
-        group.MapPost("/models/pull", PullAsync).WithName("SutazModelPull");
-        group.MapDelete("/models/{**model}", DeleteModelAsync).WithName("SutazModelDelete");
+        group.MapPost("/models/pull", PullAsync).WithName("SutazModelPull").RequireAdmin();
+        group.MapDelete("/models/{**model}", DeleteModelAsync).WithName("SutazModelDelete").RequireAdmin();
         return group;
     }
 

@@ -38,6 +38,11 @@ internal static class TaskApi
         var handler = handlers.FirstOrDefault(h => h.TaskType == type)
             ?? throw GatewayException.Invalid($"task_type must be one of {string.Join(", ", handlers.Select(h => h.TaskType).Order(StringComparer.Ordinal))}", "task_type");
         var payload = request.Payload is { ValueKind: JsonValueKind.Object } p ? p : throw GatewayException.Invalid("payload must be a JSON object", "payload");
+        if (handler.AdminOnly && !context.User.IsInRole(Auth.Roles.Admin))
+        {
+            throw new GatewayException(ErrorKind.Forbidden, $"{type} tasks need an admin key", "task_type");
+        }
+
         handler.Validate(payload);
         var key = IdempotencyKey(context.Request);
 

@@ -1,3 +1,4 @@
+using SutazAi.Gateway.Auth;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SutazAi.Gateway.Agents;
@@ -31,11 +32,11 @@ internal static class OllamaApi
         group.MapPost("/embed", EmbedAsync).WithName("OllamaEmbed");
         group.MapPost("/embeddings", EmbeddingsAsync).WithName("OllamaEmbeddings");
         group.MapPost("/show", ShowAsync).WithName("OllamaShow");
-        group.MapPost("/pull", PullAsync).WithName("OllamaPull");
-        group.MapPost("/push", PushAsync).WithName("OllamaPush");
-        group.MapPost("/create", CreateAsync).WithName("OllamaCreate");
-        group.MapPost("/copy", CopyAsync).WithName("OllamaCopy");
-        group.MapDelete("/delete", DeleteAsync).WithName("OllamaDelete");
+        group.MapPost("/pull", PullAsync).WithName("OllamaPull").RequireAdmin();
+        group.MapPost("/push", PushAsync).WithName("OllamaPush").RequireAdmin();
+        group.MapPost("/create", CreateAsync).WithName("OllamaCreate").RequireAdmin();
+        group.MapPost("/copy", CopyAsync).WithName("OllamaCopy").RequireAdmin();
+        group.MapDelete("/delete", DeleteAsync).WithName("OllamaDelete").RequireAdmin();
         return group;
     }
 

@@ -56,4 +56,8 @@ namespace SutazAi.Gateway.Protocol.Sutaz;
 [JsonSerializable(typeof(DocumentSearchRequest))]
 [JsonSerializable(typeof(Envelope<DocumentSearchReply>))]
 [JsonSerializable(typeof(Envelope<DeletedView>))]
+[JsonSerializable(typeof(ApiKeyCreateRequest))]
+[JsonSerializable(typeof(Envelope<ApiKeyView>))]
+[JsonSerializable(typeof(Envelope<ApiKeyList>))]
+[JsonSerializable(typeof(Envelope<TokenReply>))]
 internal sealed partial class SutazJsonContext : JsonSerializerContext;
