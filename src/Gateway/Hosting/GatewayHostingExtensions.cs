@@ -82,6 +82,7 @@ internal static class GatewayHostingExtensions
     {
         // The exporter listens from the start: measurements made before its first scrape would be lost otherwise.
         app.Services.GetRequiredService<PrometheusExporter>();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseMiddleware<GatewayExceptionMiddleware>();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 
