@@ -29,6 +29,29 @@ internal static class AuthHostingExtensions
             o.DefaultScheme = GatewayAuthenticationHandler.SchemeName;
             o.AddScheme<GatewayAuthenticationHandler>(GatewayAuthenticationHandler.SchemeName, null);
         });
+        // Read when first used, not now: configuration added after AddGateway (tests, hosts) must count.
+        services.AddCors();
+        services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IConfiguration>((options, configuration) =>
+        {
+            var origins = configuration.GetSection(GatewayCorsOptions.Section).Get<GatewayCorsOptions>()?.AllowedOrigins ?? [];
+            options.AddPolicy(GatewayCorsOptions.Policy, policy =>
+            {
+                if (origins.Contains("*"))
+                {
+                    policy.AllowAnyOrigin();
+                }
+                else
+                {
+                    policy.WithOrigins(origins);
+                }
+
+                // Never AllowCredentials: authentication is a header, and a wildcard with credentials is refused by design.
+                policy.WithMethods("GET", "POST", "PUT", "PATCH", "DELETE")
+                    .WithHeaders("Authorization", "Content-Type", "X-API-Key", "X-Request-ID", "Idempotency-Key", "Last-Event-ID")
+                    .WithExposedHeaders("X-Request-ID", "Retry-After")
+                    .SetPreflightMaxAge(TimeSpan.FromMinutes(10));
+            });
+        });
         return builder;
     }
 }

@@ -86,6 +86,9 @@ internal static class GatewayHostingExtensions
         app.UseMiddleware<GatewayExceptionMiddleware>();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 
+        // Preflights are answered before authentication (browsers send them without credentials).
+        app.UseCors(GatewayCorsOptions.Policy);
+
         // Before every endpoint, WebSocket upgrades included: closed by default.
         app.UseAuthentication();
         app.UseMiddleware<Auth.AccessMiddleware>();
