@@ -14,7 +14,7 @@ internal sealed class AccessMiddleware(RequestDelegate next)
     public Task InvokeAsync(HttpContext context)
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint is null || endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null || IsPreflight(context.Request))
+        if (endpoint is null || endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null)
         {
             return next(context);
         }
@@ -26,8 +26,4 @@ internal sealed class AccessMiddleware(RequestDelegate next)
 
         return endpoint.Metadata.GetMetadata<AdminOnly>() is not null && !context.User.IsInRole(Roles.Admin) ? context.ForbidAsync() : next(context);
     }
-
-    /// <summary>A CORS preflight carries no credentials; the CORS middleware has answered it (or refused the origin).</summary>
-    private static bool IsPreflight(HttpRequest request) =>
-        HttpMethods.IsOptions(request.Method) && request.Headers.ContainsKey("Access-Control-Request-Method");
 }

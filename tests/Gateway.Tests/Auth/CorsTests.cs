@@ -43,6 +43,15 @@ public sealed class CorsTests
         Assert.Equal("https://app.example", preflight.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Contains("POST", preflight.Headers.GetValues("Access-Control-Allow-Methods").Single(), StringComparison.Ordinal);
         Assert.False(evilPreflight.Headers.Contains("Access-Control-Allow-Origin"));
+
+        // A preflight never reaches an endpoint: it is answered (or not) by the CORS layer, before authentication.
+        Assert.Empty(fake.RequestsTo("/api/chat"));
+        using var chatPreflight = new HttpRequestMessage(HttpMethod.Options, "/api/chat");
+        chatPreflight.Headers.Add("Origin", "https://evil.example");
+        chatPreflight.Headers.Add("Access-Control-Request-Method", "POST");
+        var refused = await gateway.AnonymousClient().SendAsync(chatPreflight);
+        Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.Empty(fake.RequestsTo("/api/chat"));
         Assert.False(badMethod.Headers.TryGetValues("Access-Control-Allow-Methods", out var methods) && methods.Single().Contains("PURGE", StringComparison.Ordinal));
     }
 
