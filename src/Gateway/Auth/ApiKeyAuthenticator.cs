@@ -15,7 +15,8 @@ namespace SutazAi.Gateway.Auth;
 internal sealed class ApiKeyAuthenticator(ApiKeyStore store, IOptions<AuthOptions> options, TimeProvider time)
 {
     public const string BootstrapId = "bootstrap";
-    private readonly ConcurrentDictionary<string, (ApiKeyRecord? Key, DateTimeOffset ReadAt)> _cache = new(StringComparer.Ordinal);
+    private const int MaxCached = 100_000;
+    private readonly ConcurrentDictionary<string, (ApiKeyRecord Key, DateTimeOffset ReadAt)> _cache = new(StringComparer.Ordinal);
     private readonly byte[]? _bootstrap = options.Value.BootstrapAdminKey is { Length: > 0 } key ? SHA256.HashData(Encoding.UTF8.GetBytes(key)) : null;
 
     /// <summary>The active key behind <paramref name="presented"/>, or null.</summary>
@@ -47,7 +48,19 @@ internal sealed class ApiKeyAuthenticator(ApiKeyStore store, IOptions<AuthOption
         }
 
         var key = await store.FindAsync(id, cancellationToken).ConfigureAwait(false);
-        _cache[id] = (key, now);
+
+        // Only keys that exist are remembered (made-up ids would grow the cache without bound), and the cache is
+        // bounded by the number of real keys, dropped wholesale in the unlikely case that it passes MaxCached.
+        if (key is not null)
+        {
+            if (_cache.Count >= MaxCached)
+            {
+                _cache.Clear();
+            }
+
+            _cache[id] = (key, now);
+        }
+
         return key;
     }
 
