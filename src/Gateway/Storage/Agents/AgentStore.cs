@@ -36,10 +36,7 @@ internal sealed class AgentStore(Database database, TimeProvider time)
     {
         var items = await QueryAsync($"SELECT {Columns} FROM agents ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset", cancellationToken,
             ("limit", perPage), ("offset", (page - 1) * perPage)).ConfigureAwait(false);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var count = connection.CreateCommand();
-        count.CommandText = "SELECT COUNT(*) FROM agents";
-        var total = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        var total = await Db.CountAsync(database, "SELECT COUNT(*) FROM agents", cancellationToken).ConfigureAwait(false);
         return (items, total);
     }
 
@@ -61,25 +58,8 @@ internal sealed class AgentStore(Database database, TimeProvider time)
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) =>
         (await QueryAsync($"DELETE FROM agents WHERE id = @id RETURNING {Columns}", cancellationToken, ("id", id)).ConfigureAwait(false)).Count == 1;
 
-    private async Task<List<AgentRecord>> QueryAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            Db.Add(command, name, value);
-        }
-
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var rows = new List<AgentRecord>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add(Read(reader));
-        }
-
-        return rows;
-    }
+    private Task<List<AgentRecord>> QueryAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        Db.QueryAsync(database, sql, Read, cancellationToken, parameters);
 
     private static AgentRecord Read(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1),

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 
 namespace SutazAi.Gateway.Storage.Documents;
 
@@ -32,49 +31,18 @@ internal sealed class DocumentStore(Database database)
             "SELECT id, owner, title, content_type, '' AS content, characters, chunks, embedding_model, status, metadata, created_at FROM documents "
             + "WHERE owner = @owner ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset", cancellationToken,
             ("owner", owner), ("limit", perPage), ("offset", (page - 1) * perPage)).ConfigureAwait(false);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var count = connection.CreateCommand();
-        count.CommandText = "SELECT COUNT(*) FROM documents WHERE owner = @owner";
-        Db.Add(count, "owner", owner);
-        var total = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        var total = await Db.CountAsync(database, "SELECT COUNT(*) FROM documents WHERE owner = @owner", cancellationToken, ("owner", owner)).ConfigureAwait(false);
         return (items, total);
     }
 
     public async Task<bool> DeleteAsync(string owner, string id, CancellationToken cancellationToken) =>
         await ExecuteAsync("DELETE FROM documents WHERE id = @id AND owner = @owner", cancellationToken, ("id", id), ("owner", owner)).ConfigureAwait(false) == 1;
 
-    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            Db.Add(command, name, value);
-        }
+    private Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        Db.ExecuteAsync(database, sql, cancellationToken, parameters);
 
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<List<DocumentRecord>> QueryAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            Db.Add(command, name, value);
-        }
-
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var rows = new List<DocumentRecord>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add(Read(reader));
-        }
-
-        return rows;
-    }
+    private Task<List<DocumentRecord>> QueryAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        Db.QueryAsync(database, sql, Read, cancellationToken, parameters);
 
     private static DocumentRecord Read(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt32(5), reader.GetInt32(6),
